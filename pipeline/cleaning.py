@@ -1,0 +1,457 @@
+"""Boilerplate removal: raw article (plain text or HTML) in, clean text out.
+
+Plain text is the main case. The page is cut into blocks (lines; or, for a
+page whose whitespace was collapsed into one line, sentences and widget
+phrases), each block is classified with jusText-like features (length,
+stopword density, furniture vocabulary from models/cleaning/boilerplate.yml)
+and its position relative to the article (title, byline, body), and the
+content blocks are kept verbatim. Clean text is those blocks joined by blank
+lines, with an `OffsetMap` back to raw offsets.
+
+HTML goes through trafilatura to choose the content; its paragraphs are then
+located in the page's own visible text so offsets still point into the raw
+HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html.parser import HTMLParser
+from pathlib import Path
+
+import yaml
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from pipeline.offsets import OffsetMap, TextBuilder
+from pipeline.settings import CleanSettings
+
+BOILERPLATE = "boilerplate"
+TITLE, BYLINE, BODY, SHORT = "title", "byline", "body", "short"
+CONTENT_KINDS = (TITLE, BYLINE, BODY, SHORT)
+PARAGRAPH_BREAK = "\n\n"
+# A short block that ends like a sentence and has this many words is prose
+# (a closing quote, a caption), even after the last long paragraph.
+SENTENCE_MIN_WORDS = 5
+SENTENCE_FINAL = ".!?\"”’)"
+
+WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
+# Sentence ends in a collapsed page: punctuation, optional closing quote, space, capital.
+SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’')\]]?\s+(?=[\"“‘(]?[A-Z0-9])")
+MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+MONTH_NUM = {m: i for i, m in enumerate(MONTHS.split("|"), start=1)}
+DATE_PATTERNS = (
+    re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"),
+    re.compile(rf"\b(?P<mon>{MONTHS})[a-z]*\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})\b", re.I),
+    re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<mon>{MONTHS})[a-z]*\.?,?\s+(?P<y>\d{{4}})\b", re.I),
+)
+
+
+@dataclass(frozen=True)
+class Block:
+    start: int  # raw offsets, stripped of surrounding whitespace
+    end: int
+    line: int  # raw line index (0-based, raw.split("\n"))
+    kind: str
+
+
+@dataclass
+class CleanedDocument:
+    text: str
+    offsets: OffsetMap
+    blocks: list[Block]
+    title: str | None = None
+    published: str | None = None  # ISO date, from the byline/dateline
+    outlet: str | None = None
+    removed: int = 0  # boilerplate blocks removed
+    boilerplate_lines: list[int] = field(default_factory=list)
+
+    @property
+    def words(self) -> int:
+        return len(WORD_RE.findall(self.text))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Compiled form of models/cleaning/boilerplate.yml."""
+
+    strong: tuple[re.Pattern, ...]
+    weak: tuple[re.Pattern, ...]
+    ends_article: tuple[re.Pattern, ...]
+    byline: tuple[re.Pattern, ...]
+    social_words: tuple[str, ...]
+    language_words: tuple[str, ...]
+    min_bar_words: int
+    collapsed_markers: re.Pattern
+
+
+@lru_cache(maxsize=4)
+def load_vocabulary(path: Path) -> Vocabulary:
+    """Compile the furniture vocabulary once per process."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def compile_all(key: str) -> tuple[re.Pattern, ...]:
+        return tuple(re.compile(p, re.I) for p in data.get(key, []))
+
+    return Vocabulary(
+        strong=compile_all("strong"),
+        weak=compile_all("weak"),
+        ends_article=compile_all("ends_article"),
+        byline=compile_all("byline"),
+        social_words=tuple(w.lower() for w in data.get("social_words", [])),
+        language_words=tuple(w.lower() for w in data.get("language_words", [])),
+        min_bar_words=int(data.get("min_bar_words", 2)),
+        collapsed_markers=re.compile("|".join(f"(?:{p})" for p in data["collapsed_markers"])),
+    )
+
+
+def vocabulary_path(models_dir: Path) -> Path:
+    return models_dir / "cleaning" / "boilerplate.yml"
+
+
+# --------------------------------------------------------------------------- plain text
+
+
+def split_blocks(raw: str, settings: CleanSettings, vocab: Vocabulary) -> list[tuple[int, int, int]]:
+    """Cut raw text into (start, end, line) blocks, whitespace-stripped.
+
+    Lines are blocks. In a collapsed page (a few very long lines) each long
+    line is further cut at sentence ends and around widget phrases.
+    """
+    lines = raw.split("\n")
+    nonblank = sum(1 for ln in lines if ln.strip())
+    collapsed = nonblank <= settings.collapsed_max_lines
+    blocks: list[tuple[int, int, int]] = []
+    pos = 0
+    for index, line in enumerate(lines):
+        if collapsed and len(line) >= settings.collapsed_min_chars:
+            cuts = _collapsed_cuts(line, vocab)
+        else:
+            cuts = [0, len(line)]
+        for a, b in zip(cuts, cuts[1:]):
+            piece = line[a:b]
+            stripped = piece.strip()
+            if stripped:
+                lead = len(piece) - len(piece.lstrip())
+                s = pos + a + lead
+                blocks.append((s, s + len(stripped), index))
+        pos += len(line) + 1
+    return blocks
+
+
+def _collapsed_cuts(line: str, vocab: Vocabulary) -> list[int]:
+    cuts = {0, len(line)}
+    for m in SENTENCE_END_RE.finditer(line):
+        cuts.add(m.end())
+    for m in vocab.collapsed_markers.finditer(line):
+        cuts.add(m.start())
+        cuts.add(m.end())
+    return sorted(cuts)
+
+
+def _words(text: str) -> list[str]:
+    return WORD_RE.findall(text)
+
+
+def _is_prose(text: str, settings: CleanSettings) -> bool:
+    words = _words(text)
+    if len(words) < settings.prose_min_words:
+        return False
+    stop = sum(1 for w in words if w.lower() in STOP_WORDS)
+    return stop / len(words) >= settings.prose_min_stopword_ratio
+
+
+def _is_sentence(text: str) -> bool:
+    """A complete sentence or caption: several words, a stopword, final punctuation."""
+    words = _words(text)
+    return (len(words) >= SENTENCE_MIN_WORDS and text.rstrip()[-1] in SENTENCE_FINAL
+            and any(w.lower() in STOP_WORDS for w in words))
+
+
+def _is_bar(text: str, vocab: Vocabulary) -> bool:
+    """Social-media or language-switch bars: several such names on one short line."""
+    low = text.lower()
+    if len(_words(text)) > 25:
+        return False
+    hits = sum(1 for w in vocab.social_words if w in low) + sum(1 for w in vocab.language_words if w in low)
+    return hits >= vocab.min_bar_words or any(w in low for w in vocab.language_words if len(w) > 3)
+
+
+def _is_breadcrumb(text: str) -> bool:
+    """"Home / Business / Companies", "News > Updates > ICBC News"."""
+    parts = re.split(r"\s*(?:/|>|\||»)\s*", text)
+    if len(parts) < 3:
+        return False
+    return all(0 < len(p.split()) <= 4 for p in parts if p) and not text.rstrip().endswith(".")
+
+
+def _any(patterns: tuple[re.Pattern, ...], text: str) -> bool:
+    return any(p.search(text) for p in patterns)
+
+
+def classify_blocks(raw: str, spans: list[tuple[int, int, int]], settings: CleanSettings,
+                    vocab: Vocabulary) -> list[Block]:
+    """Give each block a kind: title, byline, body, short, or boilerplate."""
+    texts = [raw[s:e] for s, e, _ in spans]
+    kinds: list[str | None] = []
+    for text in texts:
+        if _any(vocab.strong, text):
+            kinds.append(BOILERPLATE)
+        elif _any(vocab.byline, text) and len(_words(text)) <= 40:
+            kinds.append(BYLINE)
+        elif _is_bar(text, vocab) or _is_breadcrumb(text):
+            kinds.append(BOILERPLATE)
+        elif _is_prose(text, settings) or _is_sentence(text):
+            kinds.append(BODY)
+        else:
+            kinds.append(None)  # decided by position below
+
+    body = [i for i, k in enumerate(kinds) if k == BODY]
+    if not body:
+        first_body = last_body = len(kinds)
+    else:
+        first_body, last_body = body[0], body[-1]
+
+    # Everything after an end-of-article marker that follows the body is furniture.
+    end_at = len(kinds)
+    for i, text in enumerate(texts):
+        if i > first_body and _any(vocab.ends_article, text):
+            end_at = i
+            break
+    if end_at < len(kinds):
+        last_body = min(last_body, end_at - 1)
+
+    # The title: the first short line with enough words before the body/byline.
+    head_end = min([first_body] + [i for i, k in enumerate(kinds) if k == BYLINE])
+    # The title: the last short line of a few words before the byline or body
+    # (mastheads and section names come before it).
+    title_at = None
+    for i in range(min(head_end, len(kinds))):
+        if kinds[i] is None and 3 <= len(_words(texts[i])) <= settings.title_max_words:
+            title_at = i
+    if title_at is not None:
+        kinds[title_at] = TITLE
+    start_at = title_at if title_at is not None else head_end
+
+    for i, kind in enumerate(kinds):
+        if i >= end_at:
+            kinds[i] = BYLINE if kind == BYLINE and _is_dateline_only(texts[i], vocab) else BOILERPLATE
+        elif kind is None:
+            inside = start_at <= i <= last_body
+            weak = _any(vocab.weak, texts[i])
+            kinds[i] = SHORT if inside and not weak else BOILERPLATE
+            if not inside and i > last_body and _is_dateline_only(texts[i], vocab):
+                kinds[i] = BYLINE
+    return [Block(s, e, line, kind) for (s, e, line), kind in zip(spans, kinds)]
+
+
+def _is_dateline_only(text: str, vocab: Vocabulary) -> bool:
+    return len(_words(text)) <= 4 and _any(vocab.byline, text)
+
+
+def find_published(texts: list[str]) -> str | None:
+    """The first full date in the byline/dateline blocks, as ISO yyyy-mm-dd."""
+    for text in texts:
+        for pattern in DATE_PATTERNS:
+            m = pattern.search(text)
+            if not m:
+                continue
+            year, day = int(m["y"]), int(m["d"])
+            month = int(m["m"]) if "m" in m.groupdict() and m.groupdict().get("m") else MONTH_NUM[m["mon"][:3].lower()]
+            if 1 <= month <= 12 and 1 <= day <= 31 and 1900 <= year <= 2100:
+                return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+def clean_text(raw: str, settings: CleanSettings, models_dir: Path) -> CleanedDocument:
+    """Remove boilerplate from a plain-text page.
+
+    Args:
+        raw: the decoded raw file.
+        settings: cleaning thresholds (params.yaml `clean`).
+        models_dir: folder holding cleaning/boilerplate.yml.
+    Returns:
+        Clean text, offsets back to `raw`, blocks with kinds, and metadata.
+    """
+    vocab = load_vocabulary(vocabulary_path(models_dir))
+    blocks = classify_blocks(raw, split_blocks(raw, settings, vocab), settings, vocab)
+    return _assemble(raw, blocks, vocab)
+
+
+def _assemble(raw: str, blocks: list[Block], vocab: Vocabulary) -> CleanedDocument:
+    builder = TextBuilder()
+    previous: Block | None = None
+    for block in blocks:
+        if block.kind == BOILERPLATE:
+            previous = None
+            continue
+        if previous is not None and previous.line == block.line:
+            builder.add_raw(raw[previous.end:block.start], previous.end)  # same collapsed line: keep the space
+        elif builder.length:
+            builder.add_separator(PARAGRAPH_BREAK)
+        builder.add_raw(raw[block.start:block.end], block.start)
+        previous = block
+    text, offsets = builder.build()
+
+    lines_with_content = {b.line for b in blocks if b.kind != BOILERPLATE}
+    boilerplate_lines = sorted({b.line for b in blocks if b.kind == BOILERPLATE} - lines_with_content)
+    titles = [raw[b.start:b.end] for b in blocks if b.kind == TITLE]
+    bylines = [raw[b.start:b.end] for b in blocks if b.kind == BYLINE]
+    return CleanedDocument(
+        text=text,
+        offsets=offsets,
+        blocks=blocks,
+        title=titles[0] if titles else None,
+        published=find_published(bylines),
+        removed=sum(1 for b in blocks if b.kind == BOILERPLATE),
+        boilerplate_lines=boilerplate_lines,
+    )
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+class _VisibleText(HTMLParser):
+    """Visible text of an HTML page with each character's raw offset."""
+
+    SKIP = frozenset({"script", "style", "noscript", "template", "head", "svg"})
+    BREAKS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
+                        "article", "header", "footer", "figcaption", "blockquote", "title", "ul", "ol"})
+
+    def __init__(self, raw: str):
+        super().__init__(convert_charrefs=False)
+        self.raw = raw
+        self.line_starts = [0]
+        for m in re.finditer("\n", raw):
+            self.line_starts.append(m.end())
+        self.chars: list[str] = []
+        self.raw_pos: list[int] = []
+        self.raw_len: list[int] = []
+        self.skip_depth = 0
+
+    def _offset(self) -> int:
+        line, col = self.getpos()
+        return self.line_starts[line - 1] + col
+
+    def _break(self) -> None:
+        if self.chars and self.chars[-1] != "\n":
+            self.chars.append("\n")
+            self.raw_pos.append(-1)
+            self.raw_len.append(0)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self.skip_depth += 1
+        elif tag in self.BREAKS:
+            self._break()
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP:
+            self.skip_depth = max(0, self.skip_depth - 1)
+        elif tag in self.BREAKS:
+            self._break()
+
+    def handle_data(self, data):
+        if self.skip_depth:
+            return
+        start = self._offset()
+        for i, ch in enumerate(data):
+            self.chars.append(ch)
+            self.raw_pos.append(start + i)
+            self.raw_len.append(1)
+
+    def _ref(self, text: str, raw_text: str):
+        if self.skip_depth:
+            return
+        start = self._offset()
+        for ch in text:
+            self.chars.append(ch)
+            self.raw_pos.append(start)
+            self.raw_len.append(len(raw_text))
+
+    def handle_entityref(self, name):
+        import html
+        raw_text = f"&{name};"
+        self._ref(html.unescape(raw_text), raw_text)
+
+    def handle_charref(self, name):
+        import html
+        raw_text = f"&#{name};"
+        self._ref(html.unescape(raw_text), raw_text)
+
+
+def clean_html(raw: str, settings: CleanSettings, models_dir: Path) -> CleanedDocument:
+    """Remove boilerplate from an HTML page with trafilatura, keeping raw offsets.
+
+    Args:
+        raw: the decoded HTML source.
+        settings: cleaning thresholds (used if trafilatura finds nothing).
+        models_dir: folder holding cleaning/boilerplate.yml.
+    """
+    import trafilatura
+
+    parser = _VisibleText(raw)
+    parser.feed(raw)
+    parser.close()
+    visible = "".join(parser.chars)
+    extracted = trafilatura.extract(raw, output_format="txt", include_comments=False,
+                                    include_tables=False, favor_precision=True, deduplicate=False) or ""
+    meta = trafilatura.extract_metadata(raw)
+
+    # Whitespace-normalized view of the visible text, to find trafilatura's paragraphs.
+    norm_chars: list[str] = []
+    norm_index: list[int] = []
+    for i, ch in enumerate(visible):
+        if ch.isspace():
+            if norm_chars and norm_chars[-1] != " ":
+                norm_chars.append(" ")
+                norm_index.append(i)
+            continue
+        norm_chars.append(ch)
+        norm_index.append(i)
+    norm = "".join(norm_chars)
+
+    builder = TextBuilder()
+    blocks: list[Block] = []
+    cursor = 0
+    for paragraph in extracted.split("\n"):
+        needle = " ".join(paragraph.split())
+        if not needle:
+            continue
+        found = norm.find(needle, cursor)
+        if found < 0:
+            continue
+        cursor = found + len(needle)
+        if builder.length:
+            builder.add_separator(PARAGRAPH_BREAK)
+        first_vis, last_vis = norm_index[found], norm_index[cursor - 1]
+        for v in range(first_vis, last_vis + 1):
+            if parser.raw_pos[v] < 0:
+                builder.add_separator(" ")
+            elif parser.raw_len[v] == 1:
+                builder.add_raw(visible[v], parser.raw_pos[v])
+            else:
+                builder.add_replaced(visible[v], parser.raw_pos[v], parser.raw_len[v])
+        start = parser.raw_pos[first_vis]
+        end = parser.raw_pos[last_vis] + max(parser.raw_len[last_vis], 1)
+        blocks.append(Block(start, end, raw.count("\n", 0, start), BODY))
+    text, offsets = builder.build()
+    published = meta.date if meta is not None and meta.date else None
+    return CleanedDocument(
+        text=text,
+        offsets=offsets,
+        blocks=blocks,
+        title=meta.title if meta is not None else None,
+        published=published[:10] if published else None,
+        outlet=meta.sitename if meta is not None and meta.sitename else None,
+        removed=0,
+        boilerplate_lines=[],
+    )
+
+
+def clean(raw: str, kind: str, settings: CleanSettings, models_dir: Path) -> CleanedDocument:
+    """Clean one decoded document of the given kind ("text" or "html")."""
+    if kind == "html":
+        return clean_html(raw, settings, models_dir)
+    return clean_text(raw, settings, models_dir)

@@ -1,0 +1,152 @@
+"""Finding raw articles in a corpus folder and decoding them safely.
+
+Every problem is reported per file (a `ReadError` with a one-line reason) so a
+run can go on with the other files.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from charset_normalizer import from_bytes
+
+ARTICLE_SUFFIXES = (".txt", ".html", ".htm")
+# Folders under the corpus that hold annotations, not articles.
+SKIPPED_DIRS = frozenset({"gold"})
+# Byte-order marks, longest first so UTF-32 LE is not read as UTF-16 LE.
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Share of control characters above which decoded "text" is really binary.
+MAX_CONTROL_RATIO = 0.01
+
+
+class ReadError(Exception):
+    """A file that cannot be turned into text; the message is the reason."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    doc: str  # path relative to the corpus, POSIX, without extension
+    path: Path
+    relpath: str
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    doc: str
+    text: str
+    encoding: str
+    sha256: str
+    kind: str  # "text" or "html"
+
+
+def discover(corpus: Path) -> list[SourceFile]:
+    """All article files under `corpus`, sorted, with unique doc ids.
+
+    Symlinks are followed only when they resolve inside the corpus; folders
+    that happen to be named like articles are skipped.
+    """
+    corpus = corpus.resolve()
+    found: list[tuple[str, Path]] = []
+    for dirpath, dirnames, filenames in os.walk(corpus, followlinks=False):
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if not d.startswith(".") and not (here == corpus and d in SKIPPED_DIRS)
+        )
+        for name in sorted(filenames):
+            path = here / name
+            if name.startswith(".") or path.suffix.lower() not in ARTICLE_SUFFIXES:
+                continue
+            if path.is_symlink() and not _inside(path.resolve(), corpus):
+                continue
+            found.append((path.relative_to(corpus).as_posix(), path))
+    stems: dict[str, int] = {}
+    for rel, _ in found:
+        stem = str(PurePosixPath(rel).with_suffix(""))
+        stems[stem] = stems.get(stem, 0) + 1
+    files = []
+    for rel, path in sorted(found):
+        stem = str(PurePosixPath(rel).with_suffix(""))
+        files.append(SourceFile(doc=stem if stems[stem] == 1 else rel, path=path, relpath=rel))
+    return files
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def read_bytes(source: SourceFile) -> bytes:
+    """The raw bytes, or a ReadError naming what went wrong."""
+    try:
+        if not source.path.is_file():
+            raise ReadError("not a regular file")
+        return source.path.read_bytes()
+    except PermissionError:
+        raise ReadError("permission denied") from None
+    except OSError as exc:
+        raise ReadError(f"cannot read ({exc.strerror or exc})") from None
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode raw bytes to text; returns (text, encoding name).
+
+    UTF-8 first (by far the common case), then a byte-order mark, then
+    charset-normalizer's detection. A leading BOM is not part of the text.
+    """
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            try:
+                return _check_text(data.decode(encoding)), encoding
+            except UnicodeDecodeError:
+                raise ReadError(f"invalid {encoding} despite its byte-order mark") from None
+    try:
+        return _check_text(data.decode("utf-8")), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data[:4096]:
+        raise ReadError("not text (binary content)")
+    best = from_bytes(data).best()
+    if best is None:
+        raise ReadError("not text (no encoding fits)")
+    return _check_text(str(best)), best.encoding
+
+
+def _check_text(text: str) -> str:
+    if not text:
+        return text
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    if controls / len(sample) > MAX_CONTROL_RATIO:
+        raise ReadError("not text (binary content)")
+    return text
+
+
+def load(source: SourceFile) -> RawDocument:
+    """Read and decode one article (ReadError on failure)."""
+    data = read_bytes(source)
+    if data.startswith(b"%PDF-"):
+        raise ReadError("not text (a PDF file)")
+    text, encoding = decode(data)
+    kind = "html" if source.path.suffix.lower() in (".html", ".htm") or _looks_like_html(text) else "text"
+    return RawDocument(
+        doc=source.doc,
+        text=text,
+        encoding=encoding,
+        sha256=hashlib.sha256(data).hexdigest(),
+        kind=kind,
+    )
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text[:1024].lstrip().lower()
+    return head.startswith("<!doctype html") or head.startswith("<html")
