@@ -34,7 +34,8 @@ PARAGRAPH_BREAK = "\n\n"
 # A short block that ends like a sentence and has this many words is prose
 # (a closing quote, a caption), even after the last long paragraph.
 SENTENCE_MIN_WORDS = 5
-SENTENCE_FINAL = ".!?\"”’)"
+SENTENCE_FINAL = ".!?\"”’"
+CREDIT_RE = re.compile(r"\s*[(\[][^()\[\]]{0,80}[)\]]$")
 
 WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
 # Sentence ends in a collapsed page: punctuation, optional closing quote, space, capital.
@@ -165,7 +166,8 @@ def _is_prose(text: str, settings: CleanSettings) -> bool:
 def _is_sentence(text: str) -> bool:
     """A complete sentence or caption: several words, a stopword, final punctuation."""
     words = _words(text)
-    return (len(words) >= SENTENCE_MIN_WORDS and text.rstrip()[-1] in SENTENCE_FINAL
+    body = CREDIT_RE.sub("", text).rstrip()  # "... 2020. (Xinhua/Wang Peng)"
+    return (len(words) >= SENTENCE_MIN_WORDS and bool(body) and body[-1] in SENTENCE_FINAL
             and any(w.lower() in STOP_WORDS for w in words))
 
 

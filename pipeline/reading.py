@@ -75,10 +75,10 @@ def discover(corpus: Path) -> list[SourceFile]:
         stem = str(PurePosixPath(rel).with_suffix(""))
         stems[stem] = stems.get(stem, 0) + 1
     files = []
-    for rel, path in sorted(found):
+    for rel, path in found:
         stem = str(PurePosixPath(rel).with_suffix(""))
         files.append(SourceFile(doc=stem if stems[stem] == 1 else rel, path=path, relpath=rel))
-    return files
+    return sorted(files, key=lambda f: f.doc)
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -1,0 +1,94 @@
+"""`news_dates`: calendar points and periods that can be placed on a calendar.
+
+Rules, not the statistical model: the small NER model also tags durations
+("three years", "10-year") and frequencies ("every day") as DATE, which the
+annotation guideline excludes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+SPANS_KEY = "news_rules"
+
+MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+         r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)")
+DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
+WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an|\d{1,3})"
+RELATIVE_YEAR = r"(?:[Tt]his|[Ll]ast|[Nn]ext) year"
+ORDINAL = r"(?:first|second|third|fourth|1st|2nd|3rd|4th)"
+# Words before a bare month that make it a date ("by October", "in January").
+MONTH_CONTEXT = r"(?i:in|by|since|from|until|till|through|during|before|after|early|late|mid-|end of|beginning of|of)"
+# Words after a year that make the number something else (money, a count).
+NOT_YEAR_AFTER = r"(?:\s?(?:percent|per cent|%|yuan|dollars|euros|people|households|villages|companies|workers|tons|tonnes|km|kilometers|units|items))"
+
+DATE_PATTERNS = [
+    r"\b\d{4}-\d{2}-\d{2}\b",
+    # Ranges before single dates, so that both ends stay in one span.
+    rf"\b{MONTH}(?: {DAY})? (?:to|-|–|through|until) {MONTH}(?: {DAY})?(?:,? {YEAR}| {RELATIVE_YEAR})?\b",
+    rf"(?<![\w$¥€£.,/-]){YEAR} ?(?:to|-|–|through|until) ?(?:{YEAR}|\d{{2}})(?![\w%,.]\d|\d)",
+    rf"\b{MONTH} {DAY},? {YEAR}\b",
+    rf"\b(?:[12]\d|3[01]|0?[1-9]) {MONTH},? {YEAR}\b",
+    rf"\b{MONTH},? {YEAR}\b",
+    rf"\b{MONTH} {RELATIVE_YEAR}\b",
+    rf"\b{MONTH} {DAY}\b(?!,? ?\d)",
+    rf"\b(?:{ORDINAL}|{ORDINAL.replace('first', 'First')})[- ]quarter(?: of (?:{YEAR}|{RELATIVE_YEAR}))?\b",
+    rf"\b(?:first|second) half of (?:{YEAR}|{RELATIVE_YEAR})\b",
+    rf"\bQ[1-4] {YEAR}\b",
+    rf"\b(?:[Ff]iscal(?: year)?|FY) ?{YEAR}\b",
+    rf"\b\d{{1,2}}(?:st|nd|rd|th) Five-Year Plan period\b",
+    rf"\b{RELATIVE_YEAR}\b",
+    r"\b(?:[Tt]his|[Ll]ast|[Nn]ext) (?:month|week|quarter)\b",
+    rf"\b(?:[Ll]ast |[Nn]ext |[Tt]his )?{WEEKDAY}\b",
+    r"\b(?:[Yy]esterday|[Tt]omorrow)\b",
+    rf"\b(?:{NUMBER_WORD}|{NUMBER_WORD.title()}) (?:years?|months?|weeks?|days?|decades?) ago\b",
+    rf"(?<![\w$¥€£.,/-]){YEAR}(?![\w%]|[,.]\d|-\d|{NOT_YEAR_AFTER})",
+]
+# Patterns whose date is one group inside a wider context match.
+CONTEXT_PATTERNS = [
+    rf"\b{MONTH_CONTEXT} (?P<date>{MONTH})\b(?! {DAY}\b| ?\d)",
+    r"\bon the (?P<date>(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\b(?! [A-Z])",
+]
+DATE_RE = re.compile("|".join(f"(?:{p})" for p in DATE_PATTERNS))
+CONTEXT_RE = [re.compile(p) for p in CONTEXT_PATTERNS]
+
+
+@Language.factory("news_dates", assigns=["doc.spans"], default_config={"spans_key": SPANS_KEY})
+def make_news_dates(nlp: Language, name: str, spans_key: str) -> "DatesRecognizer":
+    return DatesRecognizer(name, spans_key)
+
+
+class DatesRecognizer:
+    """Finds DATE spans with regular expressions over the text."""
+
+    def __init__(self, name: str, spans_key: str = SPANS_KEY):
+        self.name = name
+        self.spans_key = spans_key
+
+    def __call__(self, doc: Doc) -> Doc:
+        group = list(doc.spans.get(self.spans_key, []))
+        for start, end in find_dates(doc.text):
+            span = doc.char_span(start, end, label="DATE", alignment_mode="expand")
+            if span is not None:
+                group.append(span)
+        doc.spans[self.spans_key] = group
+        return doc
+
+
+def find_dates(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every date expression, without overlaps, in text order."""
+    found = [(m.start(), m.end()) for m in DATE_RE.finditer(text)]
+    for regex in CONTEXT_RE:
+        found.extend((m.start("date"), m.end("date")) for m in regex.finditer(text))
+    found.sort(key=lambda se: (se[0], -(se[1] - se[0])))
+    out: list[tuple[int, int]] = []
+    for start, end in found:
+        if out and start < out[-1][1]:
+            continue
+        out.append((start, end))
+    return out

@@ -1,0 +1,258 @@
+"""`news_names`: ORG and PLACE spans from name shapes and gazetteers.
+
+The statistical model misses names it has not seen ("Pinduoduo") and
+misjudges Chinese place names; these rules cover what is regular:
+
+- capitalized runs containing an organization head ("... Foundation",
+  "Ministry of ...", "... Co., Ltd") are ORG;
+- a name followed by a place designator ("Dangshan county", "Daiji
+  Township") is a PLACE with the designator; coordinated names sharing a
+  plural designator ("Xinjiang Uygur and Tibet autonomous regions") are
+  PLACEs without it;
+- known organizations and places (models/gazetteer/) are ORG / PLACE;
+- domain names ("chinadaily.com.cn") are ORG; compass regions ("East China").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from pipeline.gazetteer import Gazetteer, load_gazetteer
+
+SPANS_KEY = "news_rules"
+DOMAIN_RE = re.compile(
+    r"(?<![@\w.-])(?:www\.)?(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+(?:com|cn|org|net|gov|edu|io|info|news)(?:\.cn|\.hk|\.uk)?(?![\w@-]|\.\w)"
+)
+POSSESSIVE = ("'s", "’s")
+
+
+@dataclass(frozen=True)
+class NameShapes:
+    """Compiled models/patterns/names.yml."""
+
+    org_heads: frozenset[str]
+    not_org_heads: frozenset[str]
+    connectors: frozenset[str]
+    leading_stop: frozenset[str]
+    designators: dict[str, str]  # lower-case phrase -> level
+    designators_plural: tuple[str, ...]
+    false_orgs: frozenset[str]  # lower case
+    surnames: frozenset[str]
+    compass_re: re.Pattern
+
+
+@lru_cache(maxsize=4)
+def load_shapes(path: Path) -> NameShapes:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    compass = "|".join(sorted(data["region_compass"], key=len, reverse=True))
+    compass_lower = "|".join(w.lower() for w in sorted(data["region_compass"], key=len, reverse=True))
+    return NameShapes(
+        org_heads=frozenset(data["org_heads"]),
+        not_org_heads=frozenset(data.get("not_org_heads", [])),
+        connectors=frozenset(data["connectors"]),
+        leading_stop=frozenset(data["leading_stop"]),
+        designators={k.lower(): v for k, v in data["place_designators"].items()},
+        designators_plural=tuple(sorted(data["place_designators_plural"], key=len, reverse=True)),
+        false_orgs=frozenset(w.lower() for w in data["false_orgs"]),
+        surnames=frozenset(data["surnames"]),
+        compass_re=re.compile(rf"\b(?:{compass}|{compass_lower})(?:-| )China\b"),
+    )
+
+
+@Language.factory("news_names", assigns=["doc.spans"], default_config={"spans_key": SPANS_KEY})
+def make_news_names(nlp: Language, name: str, spans_key: str) -> "NamesRecognizer":
+    return NamesRecognizer(name, spans_key)
+
+
+class NamesRecognizer:
+    def __init__(self, name: str, spans_key: str = SPANS_KEY):
+        self.name = name
+        self.spans_key = spans_key
+        self.shapes: NameShapes | None = None
+        self.gazetteer: Gazetteer | None = None
+
+    def initialize(self, get_examples=None, *, nlp=None, shapes_path: str = "", gazetteer_dir: str = "") -> None:
+        self.shapes = load_shapes(Path(shapes_path))
+        self.gazetteer = load_gazetteer(Path(gazetteer_dir))
+
+    def to_disk(self, path, exclude=()):
+        pass
+
+    def from_disk(self, path, exclude=()):
+        return self
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.shapes is None or self.gazetteer is None:
+            import warnings
+
+            warnings.warn(f"[W-NEWS-002] {self.name} is not initialized: no name rules applied")
+            return doc
+        group = list(doc.spans.get(self.spans_key, []))
+        group.extend(find_names(doc, self.shapes, self.gazetteer))
+        doc.spans[self.spans_key] = group
+        return doc
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def _is_cap(token) -> bool:
+    text = token.text
+    return bool(text) and (text[0].isupper() or (text[0].isdigit() and any(c.isalpha() for c in text)
+                                                  and text[-2:] not in ("st", "nd", "rd", "th")))
+
+
+def _breaks_after(token) -> bool:
+    return "\n" in token.whitespace_ or token.is_space
+
+
+def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
+    """Maximal runs of capitalized tokens, joined by connectors, within a line."""
+    runs = []
+    i, n = 0, len(doc)
+    while i < n:
+        if not _is_cap(doc[i]) or doc[i].is_space:
+            i += 1
+            continue
+        start, end = i, i + 1
+        j = i + 1
+        while j < n and not _breaks_after(doc[j - 1]):
+            tok = doc[j]
+            if _is_cap(tok):
+                end = j + 1
+                j += 1
+            elif tok.text in shapes.connectors or tok.text in POSSESSIVE:
+                j += 1
+            else:
+                break
+        while start < end and doc[start].text in shapes.leading_stop:
+            start += 1
+        if start < end:
+            runs.append((start, end))
+        i = max(j, i + 1)
+    return runs
+
+
+def _has_head(doc: Doc, start: int, end: int, shapes: NameShapes) -> bool:
+    return any(doc[k].text in shapes.org_heads for k in range(start, end)) and end - start >= 2
+
+
+def _known(doc: Doc, start: int, end: int, gaz: Gazetteer) -> bool:
+    text = doc[start:end].text
+    return bool(gaz.org(text) or gaz.place_candidates(text))
+
+
+def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer) -> list[tuple[int, int]]:
+    """Cut a run at coordination and possessives that separate two names."""
+    if gaz.org(doc[start:end].text):
+        return [(start, end)]
+    for k in range(start + 1, end - 1):
+        tok = doc[k].text
+        left, right = (start, k), (k + 1, end)
+        if tok in ("and", "&"):
+            right_first = k + 1
+            if doc[right_first].text == "the":
+                return split_run(doc, start, k, shapes, gaz) + split_run(doc, k + 2, end, shapes, gaz)
+            left_ok = _has_head(doc, *left, shapes) or _known(doc, *left, gaz)
+            right_ok = _has_head(doc, *right, shapes) or _known(doc, *right, gaz)
+            if left_ok and right_ok and not _last_is_designator(doc, end, shapes):
+                return split_run(doc, *left, shapes, gaz) + split_run(doc, *right, shapes, gaz)
+        elif tok in POSSESSIVE:
+            if not _has_head(doc, k + 1, end, shapes):
+                return split_run(doc, *left, shapes, gaz) + split_run(doc, *right, shapes, gaz)
+    while end > start and (doc[end - 1].text in shapes.connectors or doc[end - 1].text in POSSESSIVE):
+        end -= 1
+    while start < end and doc[start].text in shapes.connectors | {"The"}:
+        start += 1
+    return [(start, end)] if start < end else []
+
+
+def _last_is_designator(doc: Doc, end: int, shapes: NameShapes) -> bool:
+    return doc[end - 1].text.lower() in shapes.designators or doc[end - 2:end].text.lower() in shapes.designators
+
+
+def _designator_after(doc: Doc, end: int, shapes: NameShapes) -> tuple[int, bool] | None:
+    """(end token of a designator right after `end`, plural?) or None."""
+    if end >= len(doc) or _breaks_after(doc[end - 1]):
+        return None
+    for width in (3, 2, 1):
+        phrase = doc[end:end + width].text.lower()
+        if end + width > len(doc):
+            continue
+        if phrase in shapes.designators:
+            return end + width, False
+        if phrase in shapes.designators_plural:
+            return end + width, True
+    return None
+
+
+def find_names(doc: Doc, shapes: NameShapes, gaz: Gazetteer) -> list[Span]:
+    """Candidate ORG and PLACE spans (they may overlap; news_resolve chooses)."""
+    spans: list[Span] = []
+    for run_start, run_end in capitalized_runs(doc, shapes):
+        parts = split_run(doc, run_start, run_end, shapes, gaz)
+        after = _designator_after(doc, run_end, shapes)
+        if after is not None and after[1] and len(parts) == 1:
+            # "the Xinjiang Uygur and Tibet autonomous regions": split at "and".
+            parts = _split_at_and(doc, *parts[0])
+        for start, end in parts:
+            spans.extend(_classify(doc, start, end, run_end, after, shapes, gaz))
+    for m in DOMAIN_RE.finditer(doc.text):
+        span = doc.char_span(m.start(), m.end(), label="ORG", alignment_mode="contract")
+        if span is not None and len(span.text) == m.end() - m.start():
+            spans.append(span)
+    for m in shapes.compass_re.finditer(doc.text):
+        span = doc.char_span(m.start(), m.end(), label="PLACE", alignment_mode="contract")
+        if span is not None:
+            spans.append(span)
+    return spans
+
+
+def _split_at_and(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
+    for k in range(start + 1, end - 1):
+        if doc[k].text in ("and", "&"):
+            return [(start, k), (k + 1, end)]
+    return [(start, end)]
+
+
+def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazetteer) -> list[Span]:
+    text = doc[start:end].text
+    if text.lower() in shapes.false_orgs:
+        return []
+    org = gaz.org(text)
+    if org is not None:
+        return [Span(doc, start, end, label="ORG")]
+    if _has_head(doc, start, end, shapes) and doc[end - 1].text not in shapes.not_org_heads:
+        return [Span(doc, start, end, label="ORG")]
+    if end - start >= 2 and _last_is_designator(doc, end, shapes) and doc[end - 1].text[0].isupper():
+        return [Span(doc, start, end, label="PLACE")]
+    if end == run_end and after is not None:
+        stop, plural = after
+        return [Span(doc, start, end if plural else stop, label="PLACE")]
+    if after is not None and after[1]:
+        return [Span(doc, start, end, label="PLACE")]
+    return _gazetteer_spans(doc, start, end, gaz)
+
+
+def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer) -> list[Span]:
+    """Known organizations and places inside a run, longest first, no overlaps."""
+    found: list[Span] = []
+    taken: set[int] = set()
+    for width in range(end - start, 0, -1):
+        for i in range(start, end - width + 1):
+            if any(k in taken for k in range(i, i + width)):
+                continue
+            text = doc[i:i + width].text
+            label = "ORG" if gaz.org(text) else "PLACE" if gaz.place_candidates(text) else None
+            if label is None or not doc[i].text[0].isupper():
+                continue
+            found.append(Span(doc, i, i + width, label=label))
+            taken.update(range(i, i + width))
+    return found

@@ -1,0 +1,74 @@
+"""`news_numbers`: MONEY, PERCENT and QUANTITY spans from the amount lexicon."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from pipeline.lexicon import Lexicon, load_lexicon
+
+SPANS_KEY = "news_rules"
+AND_RE = re.compile(r"\band\b")
+
+
+@Language.factory("news_numbers", assigns=["doc.spans"], default_config={"spans_key": SPANS_KEY})
+def make_news_numbers(nlp: Language, name: str, spans_key: str) -> "NumbersRecognizer":
+    return NumbersRecognizer(name, spans_key)
+
+
+class NumbersRecognizer:
+    """Finds amounts with a currency, percentages and physical quantities."""
+
+    def __init__(self, name: str, spans_key: str = SPANS_KEY):
+        self.name = name
+        self.spans_key = spans_key
+        self.lexicon: Lexicon | None = None
+
+    def initialize(self, get_examples=None, *, nlp=None, lexicon_path: str = "") -> None:
+        self.lexicon = load_lexicon(Path(lexicon_path))
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.lexicon is None:
+            warnings.warn(f"[W-NEWS-001] {self.name} has no lexicon: call initialize(lexicon_path=...)")
+            return doc
+        found = find_amounts(doc.text, self.lexicon)
+        group = list(doc.spans.get(self.spans_key, []))
+        for start, end, label in found:
+            span = doc.char_span(start, end, label=label, alignment_mode="expand")
+            if span is not None:
+                group.append(span)
+        doc.spans[self.spans_key] = group
+        return doc
+
+    # Serialization: the lexicon is a file under models/, referenced from the config.
+    def to_disk(self, path, exclude=()):
+        pass
+
+    def from_disk(self, path, exclude=()):
+        return self
+
+
+def find_amounts(text: str, lexicon: Lexicon) -> list[tuple[int, int, str]]:
+    """(start, end, label) of every MONEY, PERCENT and QUANTITY in `text`."""
+    out = []
+    for label, regex in (
+        ("MONEY", lexicon.money_prefix_re),
+        ("MONEY", lexicon.money_suffix_re),
+        ("PERCENT", lexicon.percent_re),
+        ("QUANTITY", lexicon.quantity_re),
+    ):
+        for m in regex.finditer(text):
+            start, end = m.start(), m.end()
+            matched = m.group(0)
+            if m.group("n2") and AND_RE.search(matched) and not matched.lower().startswith("between"):
+                # "and" joins two amounts only after "between"; otherwise keep the first.
+                if label == "MONEY" and m.re is lexicon.money_prefix_re:
+                    end = m.end("n1")
+                else:
+                    continue
+            out.append((start, end, label))
+    return out

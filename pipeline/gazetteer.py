@@ -1,0 +1,111 @@
+"""Place and organization gazetteers (models/gazetteer/*.tsv), loaded once.
+
+Lookup is by exact surface form (case-sensitive, as names are written), with
+every alias pointing at its canonical record. Place names can be ambiguous
+(two Suzhous), so a place form maps to all its candidate records.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+# Place levels in order of how readily a bare mention means them.
+LEVEL_RANK = {"country": 0, "province": 1, "region": 2, "prefecture": 3, "county": 4, "feature": 5,
+              "township": 6, "village": 7}
+# A single-word foreign city counts as a place mention only above this
+# population: smaller ones are too often ordinary words ("Reading", "Mobile").
+MIN_FOREIGN_CITY_POPULATION = 1_000_000
+HOME_COUNTRY = "CN"
+
+
+@dataclass(frozen=True)
+class Place:
+    id: str
+    name: str
+    level: str
+    province: str
+    country: str
+    lat: float | None
+    lon: float | None
+    population: int
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "level": self.level, "province": self.province or None,
+                "country": self.country or None, "lat": self.lat, "lon": self.lon}
+
+
+@dataclass(frozen=True)
+class Org:
+    id: str
+    name: str
+    type: str
+    country: str
+
+
+@dataclass
+class Gazetteer:
+    places: dict[str, list[Place]]  # surface form -> candidates, best first
+    orgs: dict[str, Org]  # surface form -> organization
+    orgs_lower: dict[str, Org]  # lower-cased domain-like forms ("vip.com")
+    max_place_tokens: int
+    max_org_tokens: int
+
+    def place_candidates(self, form: str) -> list[Place]:
+        return self.places.get(form, [])
+
+    def org(self, form: str) -> Org | None:
+        return self.orgs.get(form) or (self.orgs_lower.get(form.lower()) if "." in form else None)
+
+
+def _float(value: str) -> float | None:
+    try:
+        return round(float(value), 4)
+    except (TypeError, ValueError):
+        return None
+
+
+def _read_tsv(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+@lru_cache(maxsize=4)
+def load_gazetteer(directory: Path) -> Gazetteer:
+    """Read places.tsv and organizations.tsv from `directory`."""
+    places: dict[str, list[Place]] = {}
+    for row in _read_tsv(directory / "places.tsv"):
+        place = Place(
+            id=row["id"], name=row["name"], level=row["level"], province=row.get("province", ""),
+            country=row.get("country", ""), lat=_float(row.get("lat")), lon=_float(row.get("lon")),
+            population=int(row["population"]) if row.get("population", "").isdigit() else 0,
+        )
+        forms = {row["name"], *[a for a in row.get("aliases", "").split("|") if a]}
+        for form in forms:
+            if not form or not form[0].isupper():
+                continue
+            if (" " not in form and place.country != HOME_COUNTRY and place.level not in ("country", "province", "region")
+                    and place.population < MIN_FOREIGN_CITY_POPULATION):
+                continue
+            places.setdefault(form, []).append(place)
+    for form, candidates in places.items():
+        candidates.sort(key=lambda p: (p.country != HOME_COUNTRY, LEVEL_RANK.get(p.level, 9), -p.population, p.id))
+    orgs: dict[str, Org] = {}
+    orgs_lower: dict[str, Org] = {}
+    for row in _read_tsv(directory / "organizations.tsv"):
+        org = Org(id=row["id"], name=row["name"], type=row.get("type", ""), country=row.get("country", ""))
+        for form in {row["name"], *[a for a in row.get("aliases", "").split("|") if a]}:
+            orgs.setdefault(form, org)
+            if "." in form:
+                orgs_lower.setdefault(form.lower(), org)
+    return Gazetteer(
+        places=places,
+        orgs=orgs,
+        orgs_lower=orgs_lower,
+        max_place_tokens=max((len(f.split()) for f in places), default=1) + 2,
+        max_org_tokens=max((len(f.split()) for f in orgs), default=1) + 3,
+    )

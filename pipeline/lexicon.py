@@ -1,0 +1,129 @@
+"""The amount vocabulary (models/lexicon/numbers.yml) compiled into regexes.
+
+One object serves both the `news_numbers` component, which finds MONEY,
+PERCENT and QUANTITY spans, and pipeline/normalization.py, which reads their
+values: the words that make a span are the words that give its value.
+
+The patterns are linear-time by construction: alternations of literals and
+bounded digit runs, with no nested quantifiers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+
+
+def _alternation(words, boundary: bool = True) -> str:
+    """Longest-first alternation of literal words, spaces matching any blank."""
+    parts = []
+    for w in sorted(set(words), key=lambda w: (-len(w), w)):
+        esc = re.escape(w).replace(r"\ ", r"\s")
+        parts.append(esc)
+    body = "|".join(parts)
+    return f"(?:{body})"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    currency_prefix: dict[str, str]
+    currency_suffix: dict[str, str]
+    scales: dict[str, int]
+    attached_scales: dict[str, int]
+    qualifiers: dict[str, str]  # phrase (lower case) -> qualifier
+    number_words: dict[str, int]
+    percent_units: tuple[str, ...]
+    units: dict[str, dict]  # surface form -> unit record
+    money_prefix_re: re.Pattern
+    money_suffix_re: re.Pattern
+    percent_re: re.Pattern
+    quantity_re: re.Pattern
+
+    def qualifier_of(self, text: str) -> tuple[str, str]:
+        """Split a leading qualifier off `text`: (qualifier, rest)."""
+        low = text.lower()
+        for phrase in sorted(self.qualifiers, key=len, reverse=True):
+            if low.startswith(phrase + " ") or low.startswith(phrase + "\u00a0"):
+                return self.qualifiers[phrase], text[len(phrase) + 1:]
+        return "exact", text
+
+    def number_value(self, token: str) -> float | None:
+        token = token.strip()
+        low = token.lower()
+        if low in self.number_words:
+            return float(self.number_words[low])
+        if "-" in low or " " in low:  # "twenty-five"
+            head, _, tail = low.replace(" ", "-").partition("-")
+            if head in self.number_words and tail in self.number_words:
+                return float(self.number_words[head] + self.number_words[tail])
+        try:
+            return float(token.replace(",", ""))
+        except ValueError:
+            return None
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: Path) -> Lexicon:
+    """Read numbers.yml and compile the span patterns (once per process)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    qualifiers = {p.lower(): q for q, phrases in data["qualifiers"].items() for p in phrases}
+    units = {}
+    for record in data["units"]:
+        for form in record["forms"]:
+            units[form] = record
+    number_words = {k.lower(): v for k, v in data["number_words"].items()}
+
+    qual = _alternation(qualifiers)
+    scale = _alternation(data["scales"])
+    attached = _alternation(data["attached_scales"])
+    # A number, optionally scaled: "7.5 billion", "3m", "1,400".
+    num = rf"{NUMBER}(?:\s?{scale}\b|{attached}\b)?"
+    conn = r"\s?(?:-|–|—|\bto\b|\band\b)\s?"
+    prefix = _alternation(data["currency_prefix"])
+    suffix = _alternation(data["currency_suffix"])
+    lead = rf"(?<![\w.$¥€£])(?:(?:{qual}|between)\s)?"
+    tens = _alternation([w for w, v in number_words.items() if v >= 20 and v % 10 == 0 and " " not in w])
+    ones = _alternation([w for w, v in number_words.items() if v < 10])
+    words = _alternation(number_words)
+    word_num = rf"(?:{tens}[-\s]{ones}|{words})"
+
+    money_prefix_re = re.compile(
+        rf"{lead}(?P<cur>{prefix})\s?(?P<n1>{num})(?:{conn}(?:{prefix})?\s?(?P<n2>{num}))?(?![\w$])"
+    )
+    money_suffix_re = re.compile(
+        rf"{lead}(?P<n1>{num})(?:{conn}(?P<n2>{num}))?\s(?P<cur>{suffix})\b", re.I
+    )
+    percent_units = tuple(data["percent_units"])
+    pct = _alternation(percent_units)
+    percent_re = re.compile(
+        rf"{lead}(?P<n1>{NUMBER}|\b{word_num})\s?%?(?:{conn}(?P<n2>{NUMBER}|{word_num}))?\s?(?P<unit>{pct})(?!\w)",
+        re.I,
+    )
+    unit_alt = _alternation(units)
+    quantity_re = re.compile(
+        rf"{lead}(?P<n1>{num})(?:{conn}(?P<n2>{num}))?\s?(?P<unit>{unit_alt})(?![\w/])"
+    )
+    return Lexicon(
+        currency_prefix=dict(data["currency_prefix"]),
+        currency_suffix={k.lower(): v for k, v in data["currency_suffix"].items()},
+        scales={k.lower(): int(v) for k, v in data["scales"].items()},
+        attached_scales={k.lower(): int(v) for k, v in data["attached_scales"].items()},
+        qualifiers=qualifiers,
+        number_words=number_words,
+        percent_units=percent_units,
+        units=units,
+        money_prefix_re=money_prefix_re,
+        money_suffix_re=money_suffix_re,
+        percent_re=percent_re,
+        quantity_re=quantity_re,
+    )
+
+
+def lexicon_path(models_dir: Path) -> Path:
+    return models_dir / "lexicon" / "numbers.yml"

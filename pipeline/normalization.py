@@ -1,0 +1,265 @@
+"""Normalized values for MONEY, PERCENT, DATE and QUANTITY spans.
+
+MONEY and PERCENT are read with the same lexicon that found them
+(models/lexicon/numbers.yml). DATE goes through dateparser, once per span
+(never over a whole document), resolved against the article's publication
+date. QUANTITY units come from the lexicon, with quantulum3 naming the unit
+where it knows it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+
+from pipeline.lexicon import NUMBER, Lexicon
+
+RANGE_SPLIT_RE = re.compile(r"\s?(?:-|–|—|\bto\b|\band\b|\bthrough\b|\buntil\b)\s?")
+NUMBER_RE = re.compile(NUMBER)
+YEAR_RE = re.compile(r"\b(19\d\d|20\d\d)\b")
+FIVE_YEAR_PLAN_RE = re.compile(r"(\d{1,2})(?:st|nd|rd|th) Five-Year Plan", re.I)
+QUARTER_RE = re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th|Q[1-4])\b", re.I)
+QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4,
+            "q1": 1, "q2": 2, "q3": 3, "q4": 4}
+RELATIVE_WORDS_RE = re.compile(r"\b(this|last|next|ago|yesterday|tomorrow|today|monday|tuesday|wednesday|"
+                               r"thursday|friday|saturday|sunday)\b", re.I)
+FISCAL_RE = re.compile(r"\b(?:fiscal(?: year)?|FY)\s?", re.I)
+PRECISION_FORMAT = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+
+
+# --------------------------------------------------------------------------- amounts
+
+
+def _scaled(text: str, lexicon: Lexicon) -> float | None:
+    """The value of one number with its scale: "7.5 billion" -> 7.5e9, "3m" -> 3e6."""
+    m = NUMBER_RE.search(text)
+    if m is None:
+        return lexicon.number_value(text)
+    value = float(m.group(0).replace(",", ""))
+    rest = text[m.end():].strip().lower()
+    word = rest.split()[0] if rest else ""
+    if word in lexicon.scales:
+        value *= lexicon.scales[word]
+    elif rest[:2] in lexicon.attached_scales and text[m.end():m.end() + 1].isalpha():
+        value *= lexicon.attached_scales[rest[:2]]
+    elif rest[:1] in lexicon.attached_scales and text[m.end():m.end() + 1].isalpha():
+        value *= lexicon.attached_scales[rest[:1]]
+    return value
+
+
+def _number(value: float) -> int | float:
+    """Integers as int (7500000000, not 7.5e9); others rounded to kill float noise."""
+    rounded = round(value, 6)
+    return int(rounded) if rounded == int(rounded) else rounded
+
+
+def _strip_between(text: str) -> str:
+    return text[8:] if text.lower().startswith("between ") else text
+
+
+def _split_range(body: str, lexicon: Lexicon) -> list[str]:
+    """Two sides of "30 to 60", "5 million-8 million"; one element if no range."""
+    parts = [p for p in RANGE_SPLIT_RE.split(body, maxsplit=1) if p.strip()]
+    if len(parts) == 2:
+        head = parts[1].strip().split()[0].lower() if parts[1].strip() else ""
+        if head[:1].isdigit() or head.split("-")[0] in lexicon.number_words:
+            return parts
+    return parts[:1]
+
+
+def normalize_money(text: str, lexicon: Lexicon) -> dict:
+    """{"amount", "currency", "qualifier", ["amount_max"]} for a MONEY span."""
+    qualifier, body = lexicon.qualifier_of(_strip_between(text))
+    currency = None
+    for form, code in sorted(lexicon.currency_prefix.items(), key=lambda kv: -len(kv[0])):
+        if body.startswith(form):
+            currency, body = code, body[len(form):].strip()
+            break
+    if currency is None:
+        low = body.lower()
+        for form, code in sorted(lexicon.currency_suffix.items(), key=lambda kv: -len(kv[0])):
+            if low.endswith(" " + form) or low.endswith("\u00a0" + form):
+                currency, body = code, body[: -len(form)].strip()
+                break
+    for form in sorted(lexicon.currency_prefix, key=len, reverse=True):  # "$2 billion and $3 billion"
+        body = body.replace(form, "")
+    sides = _split_range(body, lexicon)
+    values = [_scaled(side, lexicon) for side in sides]
+    if len(values) == 2 and values[1] is not None and values[0] is not None:
+        # "5 to 8 million yuan": the scale of the second number applies to the first.
+        if values[0] < values[1] and NUMBER_RE.fullmatch(sides[0].strip() or "x"):
+            scale = _scale_of(sides[1], lexicon)
+            values[0] = values[0] * scale
+    out: dict = {"amount": _number(values[0]) if values and values[0] is not None else None,
+                 "currency": currency, "qualifier": qualifier}
+    if len(values) == 2 and values[1] is not None:
+        out["amount_max"] = _number(values[1])
+    return out
+
+
+def _scale_of(text: str, lexicon: Lexicon) -> float:
+    m = NUMBER_RE.search(text)
+    if m is None:
+        return 1.0
+    value = _scaled(text, lexicon)
+    base = float(m.group(0).replace(",", ""))
+    return value / base if base and value else 1.0
+
+
+def normalize_percent(text: str, lexicon: Lexicon) -> dict:
+    """{"value", "qualifier", ["value_max"], ["points"]} for a PERCENT span."""
+    qualifier, body = lexicon.qualifier_of(_strip_between(text))
+    low = body.lower()
+    points = "point" in low
+    for unit in sorted(lexicon.percent_units, key=len, reverse=True):
+        idx = low.rfind(unit)
+        if idx > 0:
+            body = body[:idx]
+            break
+    body = body.replace("%", " ").strip()
+    sides = _split_range(body, lexicon)
+    values = [lexicon.number_value(s) for s in sides]
+    out: dict = {"value": _number(values[0]) if values and values[0] is not None else None, "qualifier": qualifier}
+    if len(values) == 2 and values[1] is not None:
+        out["value_max"] = _number(values[1])
+    if points:
+        out["unit"] = "percentage point"
+    return out
+
+
+def normalize_quantity(text: str, lexicon: Lexicon) -> dict:
+    """{"value", "unit", "value_si", "unit_si", "qualifier", ["value_max"]} for a QUANTITY span."""
+    qualifier, body = lexicon.qualifier_of(_strip_between(text))
+    record, body_num = None, body
+    for form in sorted(lexicon.units, key=len, reverse=True):
+        if body.endswith(form):
+            record, body_num = lexicon.units[form], body[: -len(form)].strip()
+            break
+    sides = _split_range(body_num, lexicon)
+    values = [_scaled(s, lexicon) for s in sides]
+    value = values[0] if values else None
+    out: dict = {"value": _number(value) if value is not None else None, "qualifier": qualifier,
+                 "unit": record["unit"] if record else None}
+    if len(values) == 2 and values[1] is not None:
+        out["value_max"] = _number(values[1])
+    if record is not None and value is not None:
+        si = value * float(record["factor"]) + float(record.get("offset", 0))
+        out["value_si"] = _number(si)
+        out["unit_si"] = record["si"]
+    named = _quantulum_unit(body)
+    if named:
+        out["unit_name"] = named
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _quantulum_unit(text: str) -> str | None:
+    """quantulum3's name for the unit, loaded on first use (it takes seconds)."""
+    try:
+        from quantulum3 import parser
+    except Exception:  # pragma: no cover - optional at run time
+        return None
+    try:
+        found = parser.parse(text)
+    except Exception:
+        return None
+    for quantity in found:
+        if quantity.unit.entity.name != "dimensionless":
+            return quantity.unit.name
+    return None
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@lru_cache(maxsize=8)
+def _date_parser(base: str):
+    from dateparser.date import DateDataParser
+
+    settings = {"PREFER_DATES_FROM": "current_period", "RETURN_AS_TIMEZONE_AWARE": False}
+    if base:
+        settings["RELATIVE_BASE"] = dt.datetime.fromisoformat(base)
+    else:
+        settings["RELATIVE_BASE"] = dt.datetime(1900, 1, 1)
+    return DateDataParser(languages=["en"], settings=settings)
+
+
+def _parse_point(text: str, base: str | None) -> str | None:
+    cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text.strip())
+    cleaned = re.sub(r"\bSept\b", "Sep", cleaned)
+    has_year = bool(YEAR_RE.search(cleaned))
+    if not has_year and not base:
+        return None
+    data = _date_parser(base or "").get_date_data(cleaned)
+    if data is None or data.date_obj is None:
+        return None
+    period = data.period or "day"
+    if period == "week":
+        iso = data.date_obj.isocalendar()
+        return f"{iso[0]}-W{iso[1]:02d}"
+    return data.date_obj.strftime(PRECISION_FORMAT.get(period, "%Y-%m-%d"))
+
+
+def normalize_date(text: str, published: str | None) -> dict:
+    """{"value": ISO 8601 at the text's precision} or {} when it cannot be placed.
+
+    Args:
+        text: the DATE span.
+        published: the article's ISO publication date, for relative dates.
+    """
+    value = _date_value(text.strip(), published)
+    return {"value": value} if value else {}
+
+
+def _date_value(text: str, published: str | None) -> str | None:
+    plan = FIVE_YEAR_PLAN_RE.search(text)
+    if plan:
+        n = int(plan.group(1))
+        if n >= 3:
+            start = 1966 + 5 * (n - 3)
+            return f"{start}/{start + 4}"
+        return None
+    if FISCAL_RE.match(text):
+        year = YEAR_RE.search(text)
+        return year.group(1) if year else None
+    low = text.lower()
+    if "quarter" in low or re.fullmatch(r"Q[1-4] \d{4}", text):
+        q = QUARTER_RE.search(text)
+        year = YEAR_RE.search(text)
+        y = int(year.group(1)) if year else _relative_year(low, published)
+        if q is None or y is None:
+            return None
+        return f"{y}-Q{QUARTERS[q.group(1).lower()]}"
+    if "half of" in low:
+        year = YEAR_RE.search(text)
+        y = int(year.group(1)) if year else _relative_year(low, published)
+        return f"{y}-H{1 if low.startswith('first') else 2}" if y else None
+    m = re.fullmatch(r"(\d{4}) ?(?:-|–|to|through|until) ?(\d{2}|\d{4})", text)
+    if m:
+        end = m.group(2) if len(m.group(2)) == 4 else m.group(1)[:2] + m.group(2)
+        return f"{m.group(1)}/{end}"
+    parts = re.split(r"\s(?:to|through|until)\s|\s?[–-]\s?(?=[A-Z])", text, maxsplit=1)
+    if len(parts) == 2:
+        left, right = parts
+        tail = re.search(r"(,?\s\d{4}|\s(?:this|last|next) year)$", right)
+        if tail and not re.search(r"\d{4}|year", left):
+            left = left + tail.group(1)
+        a, b = _parse_point(left, published), _parse_point(right, published)
+        return f"{a}/{b}" if a and b else None
+    if RELATIVE_WORDS_RE.search(text) and not published:
+        return None
+    if re.fullmatch(r"\d{4}", text):
+        return text
+    return _parse_point(text, published)
+
+
+def _relative_year(low: str, published: str | None) -> int | None:
+    if not published:
+        return None
+    year = int(published[:4])
+    if "last year" in low:
+        return year - 1
+    if "next year" in low:
+        return year + 1
+    return year

@@ -1,0 +1,258 @@
+"""Running the pipeline over a corpus: read, clean, extract, write.
+
+`process_corpus` streams documents in doc-id order through one or more worker
+processes (each loads the spaCy pipeline once) and writes outputs as results
+arrive, so memory does not grow with the corpus. A bad file becomes a
+`status` line in documents.jsonl and the run goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import multiprocessing as mp
+import os
+import sys
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from pipeline.cleaning import CleanedDocument, clean
+from pipeline.offsets import OffsetMap
+from pipeline.outputs import RunLock, Staging, atomic_write_text, dumps
+from pipeline.reading import ReadError, SourceFile, discover, load
+from pipeline.settings import Settings
+
+ENTITIES = "entities.jsonl"
+ENTITIES_CSV = "entities.csv"
+DOCUMENTS = "documents.jsonl"
+CLEAN_DIR = "clean"
+DOCUMENT_FIELDS = ("doc", "path", "sha256", "encoding", "title", "published", "outlet", "words",
+                   "lines_removed", "entities", "status")
+CSV_COLUMNS = ("doc", "label", "start", "end", "text", "amount", "amount_max", "currency", "qualifier",
+               "equivalent_of", "value", "value_max", "unit", "value_si", "unit_si")
+
+warnings.filterwarnings("ignore", message=r".*[Cc]lassifier dependencies not installed.*")
+
+
+@dataclass
+class DocumentResult:
+    doc: str
+    info: dict
+    entities: list[dict] = field(default_factory=list)
+    clean_text: str | None = None
+    sidecar: dict | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.info.get("status") == "ok"
+
+
+@dataclass
+class RunSummary:
+    documents: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    labels: Counter = field(default_factory=Counter)
+    words: int = 0
+
+
+# --------------------------------------------------------------------------- one document
+
+
+class Extractor:
+    """The loaded spaCy pipeline and lexicon, built once per process."""
+
+    def __init__(self, settings: Settings):
+        from pipeline.extraction import lexicon_for, load_pipeline
+
+        self.settings = settings
+        self.nlp = load_pipeline(settings)
+        self.lexicon = lexicon_for(settings)
+
+    def entities(self, doc_id: str, raw: str, cleaned: CleanedDocument) -> list[dict]:
+        from pipeline.extraction import entities_from_doc, model_text
+
+        if not cleaned.text.strip():
+            return []
+        spacy_doc = self._run_model(model_text(cleaned.text))
+        return entities_from_doc(doc_id, raw, cleaned, spacy_doc, self.lexicon, self.settings.extract.labels)
+
+    def _run_model(self, text: str):
+        """The pipeline on `text`, in pieces at paragraph breaks if it is huge."""
+        limit = self.nlp.max_length
+        if len(text) <= limit:
+            return self.nlp(text)
+        from spacy.tokens import Doc
+
+        pieces, start = [], 0
+        while start < len(text):
+            end = min(len(text), start + limit // 2)
+            if end < len(text):
+                cut = text.rfind("\n\n", start, end)
+                end = cut + 2 if cut > start else end
+            pieces.append(text[start:end])
+            start = end
+        return Doc.from_docs(list(self.nlp.pipe(pieces)), ensure_whitespace=False)
+
+
+def document_info(source: SourceFile) -> dict:
+    return {"doc": source.doc, "path": source.relpath, "sha256": None, "encoding": None, "title": None,
+            "published": None, "outlet": None, "words": 0, "lines_removed": 0, "entities": 0, "status": "ok"}
+
+
+def process_document(source: SourceFile, settings: Settings, extractor: Extractor | None,
+                     cleaned_from: Path | None = None) -> DocumentResult:
+    """Clean and (with an extractor) extract one file; errors become its status.
+
+    Args:
+        source: the file to process.
+        settings: the run's settings.
+        extractor: None to clean only.
+        cleaned_from: an output folder whose clean/ sidecars replace cleaning.
+    """
+    info = document_info(source)
+    try:
+        raw_doc = load(source)
+        info.update(sha256=raw_doc.sha256, encoding=raw_doc.encoding)
+        if cleaned_from is not None:
+            cleaned = read_cleaned(cleaned_from, source.doc)
+        else:
+            cleaned = clean(raw_doc.text, raw_doc.kind, settings.clean, Path(settings.models_dir))
+        info.update(title=cleaned.title, published=cleaned.published, outlet=cleaned.outlet,
+                    words=cleaned.words, lines_removed=cleaned.removed)
+        entities = extractor.entities(source.doc, raw_doc.text, cleaned) if extractor else []
+        info["entities"] = len(entities)
+        sidecar = {"doc": source.doc, "title": cleaned.title, "published": cleaned.published,
+                   "outlet": cleaned.outlet, "removed": cleaned.removed,
+                   "boilerplate_lines": cleaned.boilerplate_lines,
+                   "blocks": [[b.start, b.end, b.line, b.kind] for b in cleaned.blocks],
+                   "offsets": cleaned.offsets.to_json()}
+        return DocumentResult(source.doc, info, entities, cleaned.text, sidecar)
+    except ReadError as exc:
+        info["status"] = str(exc)
+    except Exception as exc:  # one bad file must not cost the run
+        info["status"] = f"error: {type(exc).__name__}: {exc}".splitlines()[0][:300]
+    return DocumentResult(source.doc, info)
+
+
+def read_cleaned(out_dir: Path, doc: str) -> CleanedDocument:
+    """Load a document's cleaning result written by an earlier `clean` stage."""
+    from pipeline.cleaning import Block
+
+    base = out_dir / CLEAN_DIR / doc
+    try:
+        text = (base.parent / (base.name + ".txt")).read_text(encoding="utf-8")
+        side = json.loads((base.parent / (base.name + ".json")).read_text(encoding="utf-8"))
+    except OSError:
+        raise ReadError(f"no cleaning output in {out_dir / CLEAN_DIR} (run `pipeline clean` first)") from None
+    return CleanedDocument(
+        text=text, offsets=OffsetMap.from_json(side["offsets"]),
+        blocks=[Block(*b) for b in side["blocks"]], title=side["title"], published=side["published"],
+        outlet=side["outlet"], removed=side["removed"], boilerplate_lines=side["boilerplate_lines"],
+    )
+
+
+# --------------------------------------------------------------------------- workers
+
+_WORKER: dict = {}
+
+
+def _init_worker(settings: Settings, extract: bool, cleaned_from: Path | None) -> None:
+    warnings.filterwarnings("ignore", message=r".*[Cc]lassifier dependencies not installed.*")
+    _WORKER["settings"] = settings
+    _WORKER["extractor"] = Extractor(settings) if extract else None
+    _WORKER["cleaned_from"] = cleaned_from
+
+
+def _work(source: SourceFile) -> DocumentResult:
+    return process_document(source, _WORKER["settings"], _WORKER["extractor"], _WORKER["cleaned_from"])
+
+
+def iter_results(sources: list[SourceFile], settings: Settings, workers: int, extract: bool,
+                 cleaned_from: Path | None = None) -> Iterator[DocumentResult]:
+    """Results in the order of `sources`, from `workers` processes."""
+    workers = max(1, min(workers, len(sources) or 1))
+    if workers == 1:
+        _init_worker(settings, extract, cleaned_from)
+        for source in sources:
+            yield _work(source)
+        return
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(settings, extract, cleaned_from)) as pool:
+        yield from pool.imap(_work, sources, chunksize=4)
+
+
+# --------------------------------------------------------------------------- the corpus
+
+
+def process_corpus(corpus: Path, out_dir: Path, settings: Settings, *, workers: int = 1,
+                   stages: tuple[str, ...] = ("clean", "extract"),
+                   on_document: Callable[[DocumentResult], None] | None = None) -> RunSummary:
+    """Run the pipeline over every article under `corpus`.
+
+    Args:
+        corpus: folder of *.txt / *.html / *.htm files (searched recursively).
+        out_dir: where outputs go (see README, "Output contract").
+        settings: the run's settings.
+        workers: local worker processes.
+        stages: ("clean",), ("extract",) (reusing out_dir/clean), or both.
+        on_document: called with each result as it is written (progress bars).
+    Returns:
+        Counts of documents, entities per label and the failed files.
+    """
+    corpus, out_dir = Path(corpus), Path(out_dir)
+    if not corpus.is_dir():
+        raise FileNotFoundError(f"{corpus}: not a folder")
+    sources = discover(corpus)
+    summary = RunSummary()
+    do_clean, do_extract = "clean" in stages, "extract" in stages
+    with RunLock(out_dir):
+        staging = Staging(out_dir)
+        try:
+            results = iter_results(sources, settings, workers, do_extract,
+                                   cleaned_from=None if do_clean else out_dir)
+            _write_all(results, staging, summary, do_clean, do_extract, on_document)
+            published = ([DOCUMENTS, CLEAN_DIR] if do_clean else []) + ([ENTITIES, ENTITIES_CSV] if do_extract else [])
+            if do_extract and not do_clean:
+                published.append(DOCUMENTS)
+            staging.publish(published)
+        except BaseException:
+            staging.discard()
+            raise
+    return summary
+
+
+def _write_all(results: Iterator[DocumentResult], staging: Staging, summary: RunSummary, do_clean: bool,
+               do_extract: bool, on_document) -> None:
+    with (staging.path(DOCUMENTS).open("w", encoding="utf-8", newline="\n") as documents,
+          staging.path(ENTITIES).open("w", encoding="utf-8", newline="\n") as entities,
+          staging.path(ENTITIES_CSV).open("w", encoding="utf-8", newline="") as entities_csv):
+        writer = csv.DictWriter(entities_csv, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for result in results:
+            summary.documents += 1
+            info = {k: result.info.get(k) for k in DOCUMENT_FIELDS}
+            if not do_extract:
+                info.pop("entities")
+            documents.write(dumps(info) + "\n")
+            if not result.ok:
+                summary.failed.append((result.info["path"], result.info["status"]))
+                print(f"{result.info['path']}: {result.info['status']}", file=sys.stderr)
+            else:
+                summary.words += result.info.get("words") or 0
+            for entity in result.entities:
+                entities.write(dumps(entity) + "\n")
+                writer.writerow({k: _csv_value(v) for k, v in entity.items()})
+                summary.labels[entity["label"]] += 1
+            if do_clean and result.clean_text is not None:
+                atomic_write_text(staging.path(f"{CLEAN_DIR}/{result.doc}.txt"), result.clean_text)
+                atomic_write_text(staging.path(f"{CLEAN_DIR}/{result.doc}.json"), dumps(result.sidecar) + "\n")
+            if on_document is not None:
+                on_document(result)
+
+
+def _csv_value(value):
+    return "" if value is None else value
