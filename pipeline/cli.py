@@ -125,3 +125,16 @@ def evaluate_cmd(corpus: Path = typer.Argument(Path("corpus"), help="Corpus fold
                       str(m.get(f"{label}.value_accuracy", "") or ""))
     Console().print(table)
     Console().print(f"cleaning F1 {m['cleaning.f1']:.3f}  value accuracy {m['value_accuracy']}")
+
+
+@gold_app.command("check")
+def gold_check(corpus: Path = typer.Argument(Path("corpus"), help="Corpus folder holding gold/.")) -> None:
+    """Validate corpus/gold: offsets match the raw text, labels, order, no overlaps."""
+    from pipeline.gold import check_gold
+
+    problems = check_gold(corpus)
+    for problem in problems:
+        err.print(problem)
+    if problems:
+        raise typer.Exit(1)
+    Console().print(f"{corpus / 'gold'}: ok")

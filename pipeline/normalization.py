@@ -15,7 +15,8 @@ from functools import lru_cache
 
 from pipeline.lexicon import NUMBER, Lexicon
 
-RANGE_SPLIT_RE = re.compile(r"\s?(?:-|–|—|\bto\b|\band\b|\bthrough\b|\buntil\b)\s?")
+# A hyphen joins a range only between numbers ("5-10", "5 million-8 million"), not in "twenty-five".
+RANGE_SPLIT_RE = re.compile(r"(?<=[\w%])\s?[-–—]\s?(?=[\d$¥€£])|\s[-–—]\s|\s?\b(?:to|and|through|until)\b\s?")
 NUMBER_RE = re.compile(NUMBER)
 YEAR_RE = re.compile(r"\b(19\d\d|20\d\d)\b")
 FIVE_YEAR_PLAN_RE = re.compile(r"(\d{1,2})(?:st|nd|rd|th) Five-Year Plan", re.I)
@@ -187,6 +188,11 @@ def _date_parser(base: str):
 
 def _parse_point(text: str, base: str | None) -> str | None:
     cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text.strip())
+    if base:  # "September this year" -> "September 2018": dateparser reads the year, not the phrase
+        year = int(base[:4])
+        cleaned = re.sub(r"\b(this|last|next) year\b",
+                         lambda m: str(year + {"this": 0, "last": -1, "next": 1}[m.group(1).lower()]),
+                         cleaned, flags=re.I) if not re.fullmatch(r"(?i)(this|last|next) year", cleaned) else cleaned
     cleaned = re.sub(r"\bSept\b", "Sep", cleaned)
     has_year = bool(YEAR_RE.search(cleaned))
     if not has_year and not base:

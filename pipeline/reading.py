@@ -27,6 +27,7 @@ BOMS = (
 )
 # Share of control characters above which decoded "text" is really binary.
 MAX_CONTROL_RATIO = 0.01
+SINGLE_BYTE_LATIN = ("cp125", "iso8859", "latin", "mac_")
 
 
 class ReadError(Exception):
@@ -115,9 +116,17 @@ def decode(data: bytes) -> tuple[str, str]:
         pass
     if b"\x00" in data[:4096]:
         raise ReadError("not text (binary content)")
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None:
         raise ReadError("not text (no encoding fits)")
+    if best.encoding.startswith(SINGLE_BYTE_LATIN):
+        # The single-byte Latin code pages are nearly indistinguishable on short
+        # texts; for English news Windows-1252 is by far the likeliest.
+        for match in matches:
+            if match.encoding == "cp1252":
+                best = match
+                break
     return _check_text(str(best)), best.encoding
 
 

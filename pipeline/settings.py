@@ -22,7 +22,7 @@ LABELS = ("ORG", "PLACE", "MONEY", "PERCENT", "DATE", "QUANTITY")
 class CleanSettings:
     prose_min_words: int = 12
     prose_min_stopword_ratio: float = 0.2
-    collapsed_min_chars: int = 1500
+    collapsed_min_chars: int = 400
     collapsed_max_lines: int = 3
     title_max_words: int = 30
 

@@ -1,0 +1,63 @@
+"""The hand-labeled gold set: validation (`pipeline gold check`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipeline.reading import discover
+from pipeline.settings import LABELS
+
+
+def check_gold(corpus: Path) -> list[str]:
+    """Problems in corpus/gold/, one line each naming the file (empty: all good).
+
+    Checks: JSON per line, known labels, raw[start:end] == text against the
+    raw article, sorted by start, no overlaps, line indices in range, and a
+    gold file for every article.
+    """
+    problems: list[str] = []
+    gold_dir = corpus / "gold"
+    articles = {Path(s.relpath).stem: s for s in discover(corpus)}
+    for name in sorted(articles):
+        if not (gold_dir / f"{name}.jsonl").exists():
+            problems.append(f"{name}: no gold file {gold_dir / (name + '.jsonl')}")
+    for path in sorted(gold_dir.glob("*.jsonl")):
+        name = path.name[: -len(".jsonl")]
+        source = articles.get(name)
+        if source is None:
+            problems.append(f"{path}: no article named {name} in {corpus}")
+            continue
+        raw = source.path.read_text(encoding="utf-8")
+        previous_end, previous_start = -1, -1
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            where = f"{path}:{number}"
+            try:
+                span = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problems.append(f"{where}: not JSON ({exc.msg})")
+                continue
+            start, end, label, text = span.get("start"), span.get("end"), span.get("label"), span.get("text")
+            if label not in LABELS:
+                problems.append(f"{where}: unknown label {label!r}")
+            if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= len(raw):
+                problems.append(f"{where}: bad offsets {start}..{end}")
+                continue
+            if raw[start:end] != text:
+                problems.append(f"{where}: raw[{start}:{end}] is {raw[start:end]!r}, not {text!r}")
+            if start < previous_start:
+                problems.append(f"{where}: not sorted by start")
+            if start < previous_end:
+                problems.append(f"{where}: overlaps the previous span")
+            previous_start, previous_end = start, max(end, previous_end)
+        lines_path = gold_dir / f"{name}.lines.json"
+        if lines_path.exists():
+            lines = json.loads(lines_path.read_text(encoding="utf-8"))
+            n = len(raw.split("\n"))
+            for key in ("boilerplate", "either"):
+                bad = [i for i in lines.get(key, []) if not 0 <= i < n]
+                if bad:
+                    problems.append(f"{lines_path}: {key} line numbers out of range: {bad}")
+        else:
+            problems.append(f"{name}: no cleaning gold {lines_path}")
+    return problems
