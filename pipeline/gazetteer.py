@@ -19,6 +19,9 @@ LEVEL_RANK = {"country": 0, "province": 1, "region": 2, "prefecture": 3, "county
 # population: smaller ones are too often ordinary words ("Reading", "Mobile").
 MIN_FOREIGN_CITY_POPULATION = 1_000_000
 HOME_COUNTRY = "CN"
+# Townships and villages are recognized only with their designator ("Daiji
+# Township"): their bare one-word names collide with given names and surnames.
+BARE_NAME_EXCLUDED_LEVELS = frozenset({"township", "village"})
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ def load_gazetteer(directory: Path) -> Gazetteer:
         forms = {row["name"], *[a for a in row.get("aliases", "").split("|") if a]}
         for form in forms:
             if not form or not form[0].isupper():
+                continue
+            if " " not in form and place.level in BARE_NAME_EXCLUDED_LEVELS:
                 continue
             if (" " not in form and place.country != HOME_COUNTRY and place.level not in ("country", "province", "region")
                     and place.population < MIN_FOREIGN_CITY_POPULATION):

@@ -490,6 +490,9 @@ CN_LATIN_DESIGNATORS = re.compile(
     r"|shih|hsien|chen|shi|xian|zhen|fu|chu|ch'ü|ch’ü))+$")
 
 
+CN_DESIGNATOR_SYLLABLES = {"xian", "qu", "shi", "qi", "zhen", "xiang", "jiedao"}
+
+
 def fold(s: str) -> str:
     """Strip diacritics (Ürümqi -> Urumqi) and normalise apostrophes."""
     s = s.replace("\u2019", "'").replace("\u02bc", "'").replace("\u2018", "'")
@@ -565,7 +568,12 @@ class Row:
         name = clean_text(self.name)
         seen = {name.casefold()}
         aliases = []
+        name_key = norm_key(name)
         for a in sorted({clean_text(x) for x in self.aliases}, key=lambda x: (x.casefold(), x)):
+            k = norm_key(a)
+            if (len(k) <= 4 and k != name_key and name_key.startswith(k)
+                    and name_key[len(k):] not in CN_DESIGNATOR_SYLLABLES):
+                continue  # clipped forms 'Hang' (Hangzhou), 'Lhas' (Lhasa); keeps 'Pei' (Peixian)
             if a and a.casefold() not in seen:
                 seen.add(a.casefold())
                 aliases.append(a)
@@ -1156,7 +1164,7 @@ def main() -> int:
                 pinyin = gname  # keeps GeoNames' apostrophes / capitalisation
                 src_name = None
         aliases = pinyin_variants(pinyin)
-        if d.roman_src != d.stem:  # 沛县 -> Peixian, alias Pei
+        if d.roman_src != d.stem and d.level != "township":  # 沛县 -> Peixian, alias Pei
             aliases |= pinyin_variants(namer.romanise(d.stem))
         if d.level != "township" and d.full in EXONYMS:
             used_exonyms.add(d.full)

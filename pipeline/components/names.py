@@ -238,13 +238,18 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
         return [Span(doc, start, end if plural else stop, label="PLACE")]
     if after is not None and after[1]:
         return [Span(doc, start, end, label="PLACE")]
-    return _gazetteer_spans(doc, start, end, gaz)
+    return _gazetteer_spans(doc, start, end, gaz, shapes)
 
 
-def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer) -> list[Span]:
-    """Known organizations and places inside a run, longest first, no overlaps."""
+def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer, shapes: NameShapes) -> list[Span]:
+    """Known organizations and places inside a run, longest first, no overlaps.
+
+    Tokens the NER model reads as a person are left alone, as are lone
+    surnames: "Huang" is a person before it is a town.
+    """
     found: list[Span] = []
-    taken: set[int] = set()
+    taken: set[int] = {t.i for ent in doc.ents if ent.label_ == "PERSON" for t in ent if start <= t.i < end}
+    taken.update(k for k in range(start, end) if doc[k].text in shapes.surnames)
     for width in range(end - start, 0, -1):
         for i in range(start, end - width + 1):
             if any(k in taken for k in range(i, i + width)):
