@@ -22,6 +22,8 @@ HOME_COUNTRY = "CN"
 # Townships and villages are recognized only with their designator ("Daiji
 # Township"): their bare one-word names collide with given names and surnames.
 BARE_NAME_EXCLUDED_LEVELS = frozenset({"township", "village"})
+# ...unless the town is notable enough to have a recorded population (Wuzhen).
+MIN_BARE_TOWNSHIP_POPULATION = 30_000
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def load_gazetteer(directory: Path) -> Gazetteer:
         for form in forms:
             if not form or not form[0].isupper():
                 continue
-            if " " not in form and place.level in BARE_NAME_EXCLUDED_LEVELS:
+            if " " not in form and place.level in BARE_NAME_EXCLUDED_LEVELS and place.population < MIN_BARE_TOWNSHIP_POPULATION:
                 continue
             if (" " not in form and place.country != HOME_COUNTRY and place.level not in ("country", "province", "region")
                     and place.population < MIN_FOREIGN_CITY_POPULATION):

@@ -40,8 +40,10 @@ class Lexicon:
     number_words: dict[str, int]
     percent_units: tuple[str, ...]
     units: dict[str, dict]  # surface form -> unit record
+    scaled_only_currency: dict[str, str]
     money_prefix_re: re.Pattern
     money_suffix_re: re.Pattern
+    money_scaled_re: re.Pattern
     percent_re: re.Pattern
     quantity_re: re.Pattern
 
@@ -87,7 +89,7 @@ def load_lexicon(path: Path) -> Lexicon:
     conn = r"\s?(?:-|–|—|\bto\b|\band\b)\s?"
     prefix = _alternation(data["currency_prefix"])
     suffix = _alternation(data["currency_suffix"])
-    lead = rf"(?<![\w.$¥€£])(?:(?:{qual}|between)\s)?"
+    lead = rf"(?<![\w.$¥€£])(?:{qual}\s)?"
     tens = _alternation([w for w, v in number_words.items() if v >= 20 and v % 10 == 0 and " " not in w])
     ones = _alternation([w for w, v in number_words.items() if v < 10])
     words = _alternation(number_words)
@@ -98,6 +100,11 @@ def load_lexicon(path: Path) -> Lexicon:
     )
     money_suffix_re = re.compile(
         rf"{lead}(?P<n1>{num})(?:{conn}(?P<n2>{num}))?\s(?P<cur>{suffix})\b", re.I
+    )
+    scaled_only = {k.lower(): v for k, v in data.get("scaled_only_currency", {}).items()}
+    money_scaled_re = re.compile(
+        rf"{lead}(?P<n1>{NUMBER}\s?{scale})(?:{conn}(?P<n2>{NUMBER}\s?{scale}))?\s(?P<cur>{_alternation(scaled_only)})\b",
+        re.I,
     )
     percent_units = tuple(data["percent_units"])
     pct = _alternation(percent_units)
@@ -118,8 +125,10 @@ def load_lexicon(path: Path) -> Lexicon:
         number_words=number_words,
         percent_units=percent_units,
         units=units,
+        scaled_only_currency=scaled_only,
         money_prefix_re=money_prefix_re,
         money_suffix_re=money_suffix_re,
+        money_scaled_re=money_scaled_re,
         percent_re=percent_re,
         quantity_re=quantity_re,
     )

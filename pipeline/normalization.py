@@ -55,10 +55,6 @@ def _number(value: float) -> int | float:
     return int(rounded) if rounded == int(rounded) else rounded
 
 
-def _strip_between(text: str) -> str:
-    return text[8:] if text.lower().startswith("between ") else text
-
-
 def _split_range(body: str, lexicon: Lexicon) -> list[str]:
     """Two sides of "30 to 60", "5 million-8 million"; one element if no range."""
     parts = [p for p in RANGE_SPLIT_RE.split(body, maxsplit=1) if p.strip()]
@@ -71,7 +67,7 @@ def _split_range(body: str, lexicon: Lexicon) -> list[str]:
 
 def normalize_money(text: str, lexicon: Lexicon) -> dict:
     """{"amount", "currency", "qualifier", ["amount_max"]} for a MONEY span."""
-    qualifier, body = lexicon.qualifier_of(_strip_between(text))
+    qualifier, body = lexicon.qualifier_of(text)
     currency = None
     for form, code in sorted(lexicon.currency_prefix.items(), key=lambda kv: -len(kv[0])):
         if body.startswith(form):
@@ -79,7 +75,8 @@ def normalize_money(text: str, lexicon: Lexicon) -> dict:
             break
     if currency is None:
         low = body.lower()
-        for form, code in sorted(lexicon.currency_suffix.items(), key=lambda kv: -len(kv[0])):
+        suffixes = {**lexicon.scaled_only_currency, **lexicon.currency_suffix}
+        for form, code in sorted(suffixes.items(), key=lambda kv: -len(kv[0])):
             if low.endswith(" " + form) or low.endswith("\u00a0" + form):
                 currency, body = code, body[: -len(form)].strip()
                 break
@@ -110,7 +107,7 @@ def _scale_of(text: str, lexicon: Lexicon) -> float:
 
 def normalize_percent(text: str, lexicon: Lexicon) -> dict:
     """{"value", "qualifier", ["value_max"], ["points"]} for a PERCENT span."""
-    qualifier, body = lexicon.qualifier_of(_strip_between(text))
+    qualifier, body = lexicon.qualifier_of(text)
     low = body.lower()
     points = "point" in low
     for unit in sorted(lexicon.percent_units, key=len, reverse=True):
@@ -131,7 +128,7 @@ def normalize_percent(text: str, lexicon: Lexicon) -> dict:
 
 def normalize_quantity(text: str, lexicon: Lexicon) -> dict:
     """{"value", "unit", "value_si", "unit_si", "qualifier", ["value_max"]} for a QUANTITY span."""
-    qualifier, body = lexicon.qualifier_of(_strip_between(text))
+    qualifier, body = lexicon.qualifier_of(text)
     record, body_num = None, body
     for form in sorted(lexicon.units, key=len, reverse=True):
         if body.endswith(form):

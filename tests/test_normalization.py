@@ -21,7 +21,7 @@ def lex(settings):
     ("1,400 yuan", {"amount": 1400, "currency": "CNY", "qualifier": "exact"}),
     ("5 million to 8 million yuan", {"amount": 5000000, "amount_max": 8000000, "currency": "CNY"}),
     ("5 to 8 million yuan", {"amount": 5000000, "amount_max": 8000000, "currency": "CNY"}),
-    ("between $2 billion and $3 billion", {"amount": 2000000000, "amount_max": 3000000000, "currency": "USD"}),
+    ("$2 billion and $3 billion", {"amount": 2000000000, "amount_max": 3000000000, "currency": "USD"}),
     ("HK$1.8 billion", {"amount": 1800000000, "currency": "HKD"}),
     ("US$3m", {"amount": 3000000, "currency": "USD"}),
     ("€40 million", {"amount": 40000000, "currency": "EUR"}),

@@ -52,6 +52,8 @@ DATE_PATTERNS = [
 # Patterns whose date is one group inside a wider context match.
 CONTEXT_PATTERNS = [
     rf"\b{MONTH_CONTEXT} (?P<date>{MONTH})\b(?! {DAY}\b| ?\d)",
+    # A bare month name other than "May" (a verb too) is a month wherever it stands.
+    rf"(?P<date>\b{MONTH.replace('May|', '')})\b(?! {DAY}\b| ?\d)",
     r"\bon the (?P<date>(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\b(?! [A-Z])",
 ]
 DATE_RE = re.compile("|".join(f"(?:{p})" for p in DATE_PATTERNS))

@@ -27,6 +27,8 @@ from spacy.tokens import Doc, Span
 from pipeline.gazetteer import Gazetteer, load_gazetteer
 
 SPANS_KEY = "news_rules"
+# Spans with this label block other labels inside them and are then dropped.
+BLOCK_LABEL = "NOT_AN_ENTITY"
 DOMAIN_RE = re.compile(
     r"(?<![@\w.-])(?:www\.)?(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+(?:com|cn|org|net|gov|edu|io|info|news)(?:\.cn|\.hk|\.uk)?(?![\w@-]|\.\w)"
 )
@@ -45,6 +47,9 @@ class NameShapes:
     designators_plural: tuple[str, ...]
     false_orgs: frozenset[str]  # lower case
     surnames: frozenset[str]
+    ethnic_groups: frozenset[str]
+    credit_cues: tuple[str, ...]
+    legal_suffixes: frozenset[str]
     compass_re: re.Pattern
 
 
@@ -62,6 +67,9 @@ def load_shapes(path: Path) -> NameShapes:
         designators_plural=tuple(sorted(data["place_designators_plural"], key=len, reverse=True)),
         false_orgs=frozenset(w.lower() for w in data["false_orgs"]),
         surnames=frozenset(data["surnames"]),
+        ethnic_groups=frozenset(data.get("ethnic_groups", [])),
+        credit_cues=tuple(data.get("credit_cues", [])),
+        legal_suffixes=frozenset(data.get("legal_suffixes", [])),
         compass_re=re.compile(rf"\b(?:{compass}|{compass_lower})(?:-| )China\b"),
     )
 
@@ -132,6 +140,11 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
                 j += 1
             else:
                 break
+        # "Zhejiang Lanhua Logistics Co., Ltd.": a legal suffix after a comma belongs to the name.
+        while (end + 1 < n and doc[end].text == "," and doc[end + 1].text in shapes.legal_suffixes
+               and doc[end - 1].text in shapes.legal_suffixes | shapes.org_heads):
+            end += 2
+            j = max(j, end)
         while start < end and doc[start].text in shapes.leading_stop:
             start += 1
         if start < end:
@@ -153,15 +166,22 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
     """Cut a run at coordination and possessives that separate two names."""
     if gaz.org(doc[start:end].text):
         return [(start, end)]
+    for k in range(start + 1, end - 1):  # "X and the Y" always names two things
+        if doc[k].text in ("and", "&") and doc[k + 1].text == "the":
+            return split_run(doc, start, k, shapes, gaz) + split_run(doc, k + 2, end, shapes, gaz)
     for k in range(start + 1, end - 1):
         tok = doc[k].text
         left, right = (start, k), (k + 1, end)
+        if tok == "of" and _ends_with_place_designator(doc, start, k, shapes) and _last_is_designator(doc, end, shapes):
+            # "Huaqiao Village of Wangba Township": two places, not one name.
+            return split_run(doc, *left, shapes, gaz) + split_run(doc, *right, shapes, gaz)
         if tok in ("and", "&"):
-            right_first = k + 1
-            if doc[right_first].text == "the":
-                return split_run(doc, start, k, shapes, gaz) + split_run(doc, k + 2, end, shapes, gaz)
+            # Split only where "and" joins two whole names: the left one complete,
+            # and the right one complete before any "of"/"for" ("Department of
+            # Market and Informatization of the Ministry ..." stays one name).
+            seg_end = next((j for j in range(k + 1, end) if doc[j].text in ("of", "for")), end)
             left_ok = _has_head(doc, *left, shapes) or _known(doc, *left, gaz)
-            right_ok = _has_head(doc, *right, shapes) or _known(doc, *right, gaz)
+            right_ok = _has_head(doc, k + 1, seg_end, shapes) or _known(doc, k + 1, seg_end, gaz)
             if left_ok and right_ok and not _last_is_designator(doc, end, shapes):
                 return split_run(doc, *left, shapes, gaz) + split_run(doc, *right, shapes, gaz)
         elif tok in POSSESSIVE:
@@ -172,6 +192,10 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
     while start < end and doc[start].text in shapes.connectors | {"The"}:
         start += 1
     return [(start, end)] if start < end else []
+
+
+def _ends_with_place_designator(doc: Doc, start: int, end: int, shapes: NameShapes) -> bool:
+    return end - start >= 2 and doc[end - 1].text[:1].isupper() and _last_is_designator(doc, end, shapes)
 
 
 def _last_is_designator(doc: Doc, end: int, shapes: NameShapes) -> bool:
@@ -215,6 +239,13 @@ def find_names(doc: Doc, shapes: NameShapes, gaz: Gazetteer) -> list[Span]:
     return spans
 
 
+def _after_credit_cue(doc: Doc, start: int, shapes: NameShapes) -> bool:
+    """The name right after "Source:" and the like is the outlet."""
+    line_start = doc.text.rfind("\n", 0, doc[start].idx) + 1
+    before = doc.text[line_start:doc[start].idx].rstrip()
+    return any(before.endswith(cue.rstrip()) for cue in shapes.credit_cues)
+
+
 def _split_at_and(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
     for k in range(start + 1, end - 1):
         if doc[k].text in ("and", "&"):
@@ -224,10 +255,15 @@ def _split_at_and(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
 
 def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazetteer) -> list[Span]:
     text = doc[start:end].text
-    if text.lower() in shapes.false_orgs:
+    if text.lower() in shapes.false_orgs or text in shapes.ethnic_groups:
         return []
     org = gaz.org(text)
     if org is not None:
+        return [Span(doc, start, end, label="ORG")]
+    if end - start >= 2 and doc[end - 1].text.title() in shapes.not_org_heads:
+        # An event, policy or plan ("China Intangible Heritage Expo"): nothing inside is labeled.
+        return [Span(doc, start, end, label=BLOCK_LABEL)]
+    if _after_credit_cue(doc, start, shapes):
         return [Span(doc, start, end, label="ORG")]
     if _has_head(doc, start, end, shapes) and doc[end - 1].text not in shapes.not_org_heads:
         return [Span(doc, start, end, label="ORG")]
@@ -248,13 +284,21 @@ def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer, shapes: Nam
     surnames: "Huang" is a person before it is a town.
     """
     found: list[Span] = []
-    taken: set[int] = {t.i for ent in doc.ents if ent.label_ == "PERSON" for t in ent if start <= t.i < end}
-    taken.update(k for k in range(start, end) if doc[k].text in shapes.surnames)
+    taken: set[int] = {t.i for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1
+                       for t in ent if start <= t.i < end}
+    for k in range(start, end):
+        word = doc[k].text.title()
+        if word in shapes.surnames or word in shapes.ethnic_groups:
+            taken.add(k)
+            if word in shapes.surnames and k + 1 < end:
+                taken.add(k + 1)  # the given name after a surname: "Ma Xiping", "CANG WEI"
     for width in range(end - start, 0, -1):
         for i in range(start, end - width + 1):
             if any(k in taken for k in range(i, i + width)):
                 continue
             text = doc[i:i + width].text
+            if text.isupper() and len(text) > 3:  # "LANZHOU, June 18 (Xinhua)"
+                text = text.title()
             label = "ORG" if gaz.org(text) else "PLACE" if gaz.place_candidates(text) else None
             if label is None or not doc[i].text[0].isupper():
                 continue

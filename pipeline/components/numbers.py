@@ -13,6 +13,7 @@ from pipeline.lexicon import Lexicon, load_lexicon
 
 SPANS_KEY = "news_rules"
 AND_RE = re.compile(r"\band\b")
+YEAR_RE = re.compile(r"(?:19|20)\d\d")
 
 
 @Language.factory("news_numbers", assigns=["doc.spans"], default_config={"spans_key": SPANS_KEY})
@@ -58,17 +59,24 @@ def find_amounts(text: str, lexicon: Lexicon) -> list[tuple[int, int, str]]:
     for label, regex in (
         ("MONEY", lexicon.money_prefix_re),
         ("MONEY", lexicon.money_suffix_re),
+        ("MONEY", lexicon.money_scaled_re),
         ("PERCENT", lexicon.percent_re),
         ("QUANTITY", lexicon.quantity_re),
     ):
         for m in regex.finditer(text):
             start, end = m.start(), m.end()
             matched = m.group(0)
-            if m.group("n2") and AND_RE.search(matched) and not matched.lower().startswith("between"):
+            if m.group("n2") and YEAR_RE.fullmatch(m.group("n1")):
+                # "grew 31 percent in 2020 to 28.6 billion yuan": a year, not a range start.
+                start = m.start("n2")
+                out.append((start, end, label))
+                continue
+            if m.group("n2") and AND_RE.search(matched) and text[max(0, start - 8):start].lower() != "between ":
                 # "and" joins two amounts only after "between"; otherwise keep the first.
                 if label == "MONEY" and m.re is lexicon.money_prefix_re:
                     end = m.end("n1")
                 else:
                     continue
             out.append((start, end, label))
-    return out
+    money = {(s, e) for s, e, label in out if label == "MONEY"}
+    return [(s, e, label) for s, e, label in out if label != "QUANTITY" or (s, e) not in money]

@@ -14,12 +14,15 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline.components.names import NameShapes, load_shapes
+from pipeline.components.names import BLOCK_LABEL, NameShapes, load_shapes
 from pipeline.gazetteer import Gazetteer, load_gazetteer
 
 SPANS_KEY = "news_rules"
 NER_LABELS = {"ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE"}
 STRIP_LEADING = {"the", "The"}
+# A line reads as a Title Case headline when this share of its longer words is capitalized.
+HEADLINE_CAPITALIZED_SHARE = 0.7
+HEADLINE_MIN_WORDS = 4
 STRIP_TRAILING = {"'s", "’s", "'", "’", ",", ".", ")", "(", "-", ":", ";", '"', "“", "”"}
 
 
@@ -51,7 +54,7 @@ class EntityResolver:
         return self
 
     def __call__(self, doc: Doc) -> Doc:
-        rules = [s for s in doc.spans.get(self.spans_key, []) if s.label_ in self.labels]
+        rules = [s for s in doc.spans.get(self.spans_key, []) if s.label_ in self.labels or s.label_ == BLOCK_LABEL]
         chosen = filter_spans(rules)
         taken = set()
         for span in chosen:
@@ -61,8 +64,60 @@ class EntityResolver:
             span = self._from_model(doc, ent)
             if span is not None and not any(k in taken for k in range(span.start, span.end)):
                 model.append(span)
-        doc.ents = sorted(filter_spans(chosen + model), key=lambda s: s.start)
+        spans = filter_spans(chosen + model)
+        spans = self._propagate(doc, spans, rule_keys={(s.start, s.end) for s in chosen})
+        doc.ents = sorted((s for s in spans if s.label_ != BLOCK_LABEL), key=lambda s: s.start)
         return doc
+
+    def _propagate(self, doc: Doc, spans: list[Span], rule_keys: set) -> list[Span]:
+        """One sense per document: a name labeled once is labeled the same everywhere.
+
+        "Dinglou Village" makes a bare "Dinglou" a PLACE; a name the rules
+        labeled overrides the model's label for the same text elsewhere, and
+        mentions nobody labeled are added.
+        """
+        shapes = self.shapes
+        names: dict[str, str] = {}
+        for span in spans:
+            if span.label_ not in ("ORG", "PLACE"):
+                continue
+            if (span.start, span.end) in rule_keys or span.text not in names:
+                names.setdefault(span.text, span.label_)
+                if (span.start, span.end) in rule_keys:
+                    names[span.text] = span.label_
+            if span.label_ == "PLACE" and shapes is not None and len(span) >= 2 and \
+                    span[-1].text.lower() in shapes.designators and span[-1].text[0].isupper():
+                names.setdefault(span[:-1].text, "PLACE")
+        names = {k: v for k, v in names.items() if len(k) >= 3 and k[0].isupper()}
+        if not names:
+            return spans
+        out: list[Span] = []
+        covered = set()
+        for span in spans:
+            label = span.label_
+            if label in ("ORG", "PLACE") and (span.start, span.end) not in rule_keys and span.text in names:
+                label = names[span.text]
+            out.append(span if label == span.label_ else Span(doc, span.start, span.end, label=label))
+            covered.update(range(span.start, span.end))
+        first_tokens: dict[str, list[str]] = {}
+        for name in names:
+            first_tokens.setdefault(name.split()[0].split("'")[0], []).append(name)
+        for token in doc:
+            if token.i in covered or token.text not in first_tokens and token.text.split("'")[0] not in first_tokens:
+                continue
+            for name in sorted(first_tokens.get(token.text, []) + first_tokens.get(token.text.split("'")[0], []),
+                               key=len, reverse=True):
+                span = doc.char_span(token.idx, token.idx + len(name))
+                if span is None or span.text != name or any(k in covered for k in range(span.start, span.end)):
+                    continue
+                if span.end < len(doc) and _is_capitalized(doc[span.end]) and "\n" not in doc[span.end - 1].whitespace_:
+                    continue  # part of a longer name ("Dinglou Primary School")
+                if span.start > 0 and _is_capitalized(doc[span.start - 1]) and doc[span.start - 1].text not in (shapes.leading_stop if shapes else ()):
+                    continue
+                out.append(Span(doc, span.start, span.end, label=names[name]))
+                covered.update(range(span.start, span.end))
+                break
+        return sorted(out, key=lambda s: s.start)
 
     def _from_model(self, doc: Doc, ent: Span) -> Span | None:
         label = NER_LABELS.get(ent.label_)
@@ -81,13 +136,37 @@ class EntityResolver:
         if not any(c.isupper() for c in text) or "/" in text or "@" in text or "\n" in text:
             return None
         if shapes is not None:
-            if text.lower() in shapes.false_orgs or doc[end - 1].text in shapes.not_org_heads:
+            if text.lower() in shapes.false_orgs or doc[end - 1].text.title() in shapes.not_org_heads:
                 return None
-            if end - start == 1 and text in shapes.surnames:
+            if end - start == 1 and (text in shapes.surnames or text in shapes.ethnic_groups):
                 return None
+            if end - start == 1 and start > 0 and doc[start - 1].text in shapes.surnames:
+                return None  # a given name: "Ma Xiping"
+            if 2 <= end - start <= 3 and doc[start].text in shapes.surnames and not (
+                    gaz is not None and (gaz.org(text) or gaz.place_candidates(text))):
+                return None  # "Zhang Yan": a person's name
+            if start > 0 and doc[start - 1].text == "/" or doc.text[max(0, ent.start_char - 1):ent.start_char] == "/":
+                return None  # a photo credit "(Photo/Li Wei)"
+        if _in_headline(doc, start) and not (gaz is not None and (gaz.org(text) or gaz.place_candidates(text))):
+            return None  # the model guesses wildly on Title Case Headlines
         if gaz is not None:
             if label == "ORG" and gaz.place_candidates(text) and not gaz.org(text):
                 label = "PLACE"
             elif label == "PLACE" and gaz.org(text):
                 label = "ORG"
         return Span(doc, start, end, label=label)
+
+
+def _is_capitalized(token) -> bool:
+    return token.text[:1].isupper()
+
+
+def _in_headline(doc: Doc, start: int) -> bool:
+    """Whether the token's line is written in Title Case."""
+    text = doc.text
+    idx = doc[start].idx
+    line = text[text.rfind("\n", 0, idx) + 1: (text.find("\n", idx) + 1 or len(text) + 1) - 1]
+    words = [w for w in line.split() if len(w) > 3 and w[0].isalpha()]
+    if len(words) < HEADLINE_MIN_WORDS:
+        return False
+    return sum(1 for w in words if w[0].isupper()) / len(words) >= HEADLINE_CAPITALIZED_SHARE
