@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.settings import DEFAULT_PARAMS, LABELS, Settings
+from pipeline.settings import LABELS, Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Extract ORG, PLACE, MONEY, PERCENT, DATE and QUANTITY from raw news articles.")
@@ -22,13 +22,14 @@ err = Console(stderr=True)
 
 CORPUS_ARG = typer.Argument(..., help="Folder of raw articles (*.txt, *.html, *.htm, searched recursively).")
 OUT_OPT = typer.Option(Path("outputs"), "--out", "-o", help="Output folder.")
-PARAMS_OPT = typer.Option(DEFAULT_PARAMS, "--params", help="params.yaml with the tunables.")
+PARAMS_OPT = typer.Option(None, "--params", help="params.yaml with the tunables (default: ./params.yaml, else the "
+                          "project's); models/ beside it is used.")
 MODEL_OPT = typer.Option(None, "--model", help="Installed spaCy pipeline for NER (default: params.yaml extract.model).")
 WORKERS_OPT = typer.Option(None, "--workers", "-w", help="Local worker processes (default: CPU count).")
 STRICT_OPT = typer.Option(False, "--strict", help="Exit 1 if any file failed.")
 
 
-def _settings(params: Path, model: Optional[str]) -> Settings:
+def _settings(params: Optional[Path], model: Optional[str]) -> Settings:
     try:
         return Settings.load(params).with_model(model)
     except (OSError, ValueError) as exc:
@@ -77,38 +78,32 @@ def _run(corpus: Path, out: Path, settings: Settings, workers: Optional[int], st
 
 
 @app.command()
-def run(corpus: Path = CORPUS_ARG, out: Path = OUT_OPT, params: Path = PARAMS_OPT, model: Optional[str] = MODEL_OPT,
+def run(corpus: Path = CORPUS_ARG, out: Path = OUT_OPT, params: Optional[Path] = PARAMS_OPT, model: Optional[str] = MODEL_OPT,
         workers: Optional[int] = WORKERS_OPT, strict: bool = STRICT_OPT) -> None:
     """Clean and extract every article: writes entities.jsonl, entities.csv, documents.jsonl, clean/."""
     _run(corpus, out, _settings(params, model), workers, ("clean", "extract"), strict)
 
 
 @app.command("clean")
-def clean_cmd(corpus: Path = CORPUS_ARG, out: Path = OUT_OPT, params: Path = PARAMS_OPT,
+def clean_cmd(corpus: Path = CORPUS_ARG, out: Path = OUT_OPT, params: Optional[Path] = PARAMS_OPT,
               workers: Optional[int] = WORKERS_OPT, strict: bool = STRICT_OPT) -> None:
     """Stage 1: boilerplate removal only (documents.jsonl, clean/)."""
     _run(corpus, out, _settings(params, None), workers, ("clean",), strict)
 
 
 @app.command()
-def extract(corpus: Path = CORPUS_ARG, out: Path = OUT_OPT, params: Path = PARAMS_OPT,
+def extract(corpus: Path = CORPUS_ARG, out: Path = OUT_OPT, params: Optional[Path] = PARAMS_OPT,
             model: Optional[str] = MODEL_OPT, workers: Optional[int] = WORKERS_OPT,
             strict: bool = STRICT_OPT) -> None:
     """Stage 2: entities from the clean text of an earlier `clean` (entities.jsonl, entities.csv)."""
     _run(corpus, out, _settings(params, model), workers, ("extract",), strict)
 
 
-def main() -> None:  # pragma: no cover
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
 
 
 @app.command("evaluate")
 def evaluate_cmd(corpus: Path = typer.Argument(Path("corpus"), help="Corpus folder holding gold/."),
-                 out: Path = OUT_OPT, params: Path = PARAMS_OPT) -> None:
+                 out: Path = OUT_OPT, params: Optional[Path] = PARAMS_OPT) -> None:
     """Score outputs against corpus/gold: metrics.json, per_label.csv, errors.md."""
     from pipeline.evaluation import evaluate, write_reports
 
@@ -132,9 +127,125 @@ def gold_check(corpus: Path = typer.Argument(Path("corpus"), help="Corpus folder
     """Validate corpus/gold: offsets match the raw text, labels, order, no overlaps."""
     from pipeline.gold import check_gold
 
+    from pipeline.gold import gold_warnings
+
     problems = check_gold(corpus)
     for problem in problems:
         err.print(problem)
+    for warning in gold_warnings(corpus):
+        err.print(f"[yellow]warning[/yellow] {warning}")
     if problems:
         raise typer.Exit(1)
     Console().print(f"{corpus / 'gold'}: ok")
+
+
+@gold_app.command("export")
+def gold_export(
+    corpus: Path = typer.Argument(Path("corpus"), help="Corpus folder holding the articles and gold/."),
+    docs: Optional[list[str]] = typer.Option(
+        None, "--docs", help="Only these articles (file name without extension, or doc id); repeat the option "
+                             "or separate names with commas. Default: every article."),
+    with_predictions: bool = typer.Option(
+        False, "--with-predictions", help="Add the pipeline's entities from OUTPUTS/entities.jsonl as Label Studio "
+                                          "predictions (pre-annotations, model_version news-pipeline)."),
+    outputs: Path = typer.Option(Path("outputs"), "--outputs",
+                                 help="Output folder of an earlier `pipeline run` (read with --with-predictions)."),
+    out: Path = typer.Option(Path("labelstudio"), "--out", "-o",
+                             help="Folder to write tasks.json and labeling_config.xml into."),
+) -> None:
+    """Write Label Studio tasks (raw text, existing gold as annotations) and the labeling config."""
+    from pipeline.labelstudio import LabelStudioError, export_tasks, write_export
+
+    names = [n.strip() for value in (docs or []) for n in value.split(",") if n.strip()]
+    try:
+        tasks = export_tasks(corpus, names or None, with_predictions, outputs)
+    except LabelStudioError as exc:
+        for problem in exc.problems:
+            err.print(problem, markup=False, highlight=False)
+        raise typer.Exit(2)
+    tasks_path, config_path = write_export(tasks, out)
+    annotated = sum(1 for t in tasks if t.get("annotations"))
+    Console().print(f"{tasks_path}: {len(tasks)} tasks, {annotated} with gold annotations"
+                    f"{', with predictions' if with_predictions else ''}", markup=False, highlight=False)
+    Console().print(f"{config_path}: labeling config", markup=False, highlight=False)
+
+
+@gold_app.command("import")
+def gold_import(
+    export: Path = typer.Argument(..., help="Label Studio export in JSON format (not JSON-MIN).",
+                                  exists=True, dir_okay=False),
+    corpus: Path = typer.Argument(Path("corpus"), help="Corpus folder; spans are written to CORPUS/gold/<name>.jsonl."),
+) -> None:
+    """Write CORPUS/gold/<name>.jsonl from a Label Studio export, then validate the gold set (exit 1 on problems)."""
+    from pipeline.gold import check_gold, gold_warnings
+    from pipeline.labelstudio import LabelStudioError, import_export
+
+    try:
+        report = import_export(export, corpus, corpus / "gold")
+    except LabelStudioError as exc:
+        for problem in exc.problems:
+            err.print(problem, markup=False, highlight=False)
+        err.print("nothing written", markup=False, highlight=False)
+        raise typer.Exit(2)
+    for line in report.skipped:
+        err.print(f"skipped {line}", markup=False, highlight=False)
+    for path in report.written:
+        Console().print(f"wrote {path}", markup=False, highlight=False)
+    for warning in gold_warnings(corpus):
+        err.print(f"warning {warning}", markup=False, highlight=False)
+    problems = check_gold(corpus)
+    for problem in problems:
+        err.print(problem, markup=False, highlight=False)
+    if problems:
+        raise typer.Exit(1)
+    Console().print(f"{corpus / 'gold'}: ok", markup=False, highlight=False)
+
+
+@app.command("diff")
+def diff_cmd(old: str = typer.Argument(..., help="OLD side: an output folder, or a git revision (main, HEAD~1, a sha) "
+                                                  "whose committed outputs are read with git show."),
+             new: str = typer.Argument(..., help="NEW side: an output folder or a git revision."),
+             outputs: str = typer.Option("outputs", "--outputs",
+                                         help="Outputs folder inside a git revision (relative to the current directory)."),
+             corpus: Path = typer.Option(Path("corpus"), "--corpus",
+                                         help="Corpus folder with the raw articles (for each change's sentence)."),
+             gold: Optional[Path] = typer.Option(None, "--gold",
+                                                 help="Gold folder for the fixes/breaks gold tags (default: CORPUS/gold, if present)."),
+             fmt: str = typer.Option("markdown", "--format", help="Output format: markdown (a PR comment) or json.")) -> None:
+    """What changed between two runs (spans added, removed, relabeled, moved, revalued; metric deltas), on stdout."""
+    from pipeline.diff import DiffError, diff, to_json, to_markdown
+
+    if fmt not in ("markdown", "json"):
+        err.print(f"[red]--format {fmt}: use markdown or json[/red]")
+        raise typer.Exit(2)
+    try:
+        report = diff(old, new, outputs=outputs, corpus=corpus, gold_dir=gold)
+    except DiffError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2)
+    sys.stdout.write(to_json(report) if fmt == "json" else to_markdown(report))
+
+
+@app.command("report")
+def report_cmd(corpus: Path = typer.Argument(Path("corpus"), help="Corpus folder the run read (raw texts are shown)."),
+               out: Path = typer.Option(Path("outputs"), "--out", "-o",
+                                        help="Output folder of an earlier `pipeline run`; the site goes to OUT/report/."),
+               gold: Optional[Path] = typer.Option(None, "--gold",
+                                                   help="Gold folder to compare with (default: CORPUS/gold if it exists).")) -> None:
+    """Write a static review site: OUT/report/index.html and one page per article (raw text, boilerplate
+    greyed out, entities highlighted by label, gold mismatches marked). Open index.html in a browser."""
+    from pipeline.report import build_report
+
+    if not (out / "documents.jsonl").exists():
+        err.print(f"[red]{out}: no documents.jsonl (run `pipeline run` first)[/red]")
+        raise typer.Exit(2)
+    if gold is not None and not gold.is_dir():
+        err.print(f"[red]{gold}: not a folder[/red]")
+        raise typer.Exit(2)
+    gold_dir = gold if gold is not None else (corpus / "gold" if (corpus / "gold").is_dir() else None)
+    index = build_report(corpus, out, gold_dir)
+    Console().print(f"{index}", markup=False, highlight=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

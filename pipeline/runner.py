@@ -31,7 +31,7 @@ ENTITIES_CSV = "entities.csv"
 DOCUMENTS = "documents.jsonl"
 CLEAN_DIR = "clean"
 DOCUMENT_FIELDS = ("doc", "path", "sha256", "encoding", "title", "published", "outlet", "words",
-                   "lines_removed", "entities", "status")
+                   "lines_removed", "status")
 CSV_COLUMNS = ("doc", "label", "start", "end", "text", "amount", "amount_max", "currency", "qualifier",
                "equivalent_of", "value", "value_max", "unit", "value_si", "unit_si")
 
@@ -100,7 +100,7 @@ class Extractor:
 
 def document_info(source: SourceFile) -> dict:
     return {"doc": source.doc, "path": source.relpath, "sha256": None, "encoding": None, "title": None,
-            "published": None, "outlet": None, "words": 0, "lines_removed": 0, "entities": 0, "status": "ok"}
+            "published": None, "outlet": None, "words": 0, "lines_removed": 0, "status": "ok"}
 
 
 def process_document(source: SourceFile, settings: Settings, extractor: Extractor | None,
@@ -124,7 +124,6 @@ def process_document(source: SourceFile, settings: Settings, extractor: Extracto
         info.update(title=cleaned.title, published=cleaned.published, outlet=cleaned.outlet,
                     words=cleaned.words, lines_removed=cleaned.removed)
         entities = extractor.entities(source.doc, raw_doc.text, cleaned) if extractor else []
-        info["entities"] = len(entities)
         sidecar = {"doc": source.doc, "title": cleaned.title, "published": cleaned.published,
                    "outlet": cleaned.outlet, "removed": cleaned.removed,
                    "boilerplate_lines": cleaned.boilerplate_lines,
@@ -215,9 +214,9 @@ def process_corpus(corpus: Path, out_dir: Path, settings: Settings, *, workers: 
             results = iter_results(sources, settings, workers, do_extract,
                                    cleaned_from=None if do_clean else out_dir)
             _write_all(results, staging, summary, do_clean, do_extract, on_document)
+            # Each stage owns its files (DVC needs disjoint outs): clean writes
+            # documents.jsonl and clean/, extract writes the entities.
             published = ([DOCUMENTS, CLEAN_DIR] if do_clean else []) + ([ENTITIES, ENTITIES_CSV] if do_extract else [])
-            if do_extract and not do_clean:
-                published.append(DOCUMENTS)
             staging.publish(published)
         except BaseException:
             staging.discard()
@@ -234,10 +233,7 @@ def _write_all(results: Iterator[DocumentResult], staging: Staging, summary: Run
         writer.writeheader()
         for result in results:
             summary.documents += 1
-            info = {k: result.info.get(k) for k in DOCUMENT_FIELDS}
-            if not do_extract:
-                info.pop("entities")
-            documents.write(dumps(info) + "\n")
+            documents.write(dumps({k: result.info.get(k) for k in DOCUMENT_FIELDS}) + "\n")
             if not result.ok:
                 summary.failed.append((result.info["path"], result.info["status"]))
                 print(f"{result.info['path']}: {result.info['status']}", file=sys.stderr)

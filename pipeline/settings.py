@@ -54,7 +54,7 @@ class Settings:
             path: a params.yaml; missing sections keep their defaults.
             overrides: dotted keys such as ``{"extract.model": "en_core_web_md"}``.
         """
-        path = path or DEFAULT_PARAMS
+        path = Path(path) if path else default_params()
         data: dict[str, Any] = {}
         if path.exists():
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -63,10 +63,13 @@ class Settings:
                 continue
             section, key = dotted.split(".", 1)
             data.setdefault(section, {})[key] = value
+        # models/ sits beside params.yaml, so a checkout (or a DVC copy) uses its own.
+        models_dir = path.resolve().parent / "models"
         return cls(
             clean=_section(CleanSettings, data.get("clean")),
             extract=_section(ExtractSettings, data.get("extract")),
             evaluate=_section(EvaluateSettings, data.get("evaluate")),
+            models_dir=models_dir if (models_dir / "config.cfg").exists() else MODELS_DIR,
         )
 
     def with_model(self, model: str | None) -> "Settings":
@@ -74,6 +77,12 @@ class Settings:
         if not model:
             return self
         return replace(self, extract=replace(self.extract, model=model))
+
+
+def default_params() -> Path:
+    """params.yaml in the working directory if there is one, else the project's."""
+    local = Path("params.yaml")
+    return local if local.exists() else DEFAULT_PARAMS
 
 
 def _section(cls, values: dict[str, Any] | None):

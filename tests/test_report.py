@@ -1,0 +1,307 @@
+"""`pipeline report`: the static review site, on small hand-written outputs.
+
+Part (a) checks the HTML itself; part (b) renders an article page in headless
+Chromium (skipped when /usr/bin/chromium is not installed).
+"""
+
+import hashlib
+import json
+import re
+import struct
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from pipeline.report import build_report, page_name
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+# Article "a": a share bar and a copyright line around one body line (with
+# characters HTML must escape). Article "news/b" lives in a subfolder.
+A_LINES = [
+    "Share this | Print",
+    "Acme Corp pays 120 million yuan to Beijing Star & Co <partners> on 5 May 2024.",
+    "Copyright 2024 Example News",
+]
+A_RAW = "\n".join(A_LINES) + "\n"
+B_RAW = "Prices rose 5% in Shanghai.\n"
+
+
+def _span(raw: str, text: str, label: str, after: int = 0, **values) -> dict:
+    start = raw.index(text, after)
+    return {"label": label, "start": start, "end": start + len(text), "text": text, **values}
+
+
+def _jsonl(records) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def _doc_info(doc: str, path: str, raw: str, title: str, words: int, removed: int, entities: int) -> dict:
+    return {"doc": doc, "path": path, "sha256": hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+            "encoding": "utf-8", "title": title, "published": "2024-05-06", "outlet": "Example News",
+            "words": words, "lines_removed": removed, "entities": entities, "status": "ok"}
+
+
+def _line_blocks(raw: str, kinds: list[str]) -> list[list]:
+    blocks, pos = [], 0
+    for i, (line, kind) in enumerate(zip(raw.split("\n"), kinds)):
+        blocks.append([pos, pos + len(line), i, kind])
+        pos += len(line) + 1
+    return blocks
+
+
+@pytest.fixture()
+def site(tmp_path):
+    """A 2-article corpus, its outputs (entities, documents, clean sidecars, metrics) and one gold file."""
+    corpus, out = tmp_path / "corpus", tmp_path / "out"
+    (corpus / "news").mkdir(parents=True)
+    (corpus / "gold").mkdir()
+    (out / "clean" / "news").mkdir(parents=True)
+    (corpus / "a.txt").write_text(A_RAW, encoding="utf-8", newline="\n")
+    (corpus / "news" / "b.txt").write_text(B_RAW, encoding="utf-8", newline="\n")
+
+    pred_a = [
+        _span(A_RAW, "Acme Corp", "ORG"),                                       # match
+        _span(A_RAW, "120 million yuan", "MONEY", amount=120000000, currency="CNY", qualifier="exact"),  # match
+        _span(A_RAW, "Beijing", "PLACE"),                                       # spurious, inside a missed ORG
+        _span(A_RAW, "5 May", "DATE", value="2024-05-05"),                      # spurious, crosses a missed DATE
+    ]
+    gold_a = [
+        _span(A_RAW, "Acme Corp", "ORG"),
+        _span(A_RAW, "120 million yuan", "MONEY", amount=120000000, currency="CNY", qualifier="exact"),
+        _span(A_RAW, "Beijing Star & Co", "ORG"),
+        _span(A_RAW, "May 2024", "DATE", A_RAW.index("5 May"), value="2024-05"),
+    ]
+    pred_b = [_span(B_RAW, "5%", "PERCENT", value=5, qualifier="exact"), _span(B_RAW, "Shanghai", "PLACE")]
+    (out / "entities.jsonl").write_text(
+        _jsonl([{"doc": "a", **e} for e in pred_a] + [{"doc": "news/b", **e} for e in pred_b]), encoding="utf-8")
+    (out / "documents.jsonl").write_text(_jsonl([
+        _doc_info("a", "a.txt", A_RAW, "Acme pays", 15, 2, len(pred_a)),
+        _doc_info("news/b", "news/b.txt", B_RAW, "Prices & <rises>", 5, 0, len(pred_b)),
+    ]), encoding="utf-8")
+    side_a = {"doc": "a", "title": None, "published": None, "outlet": None, "removed": 2,
+              "boilerplate_lines": [0, 2], "blocks": _line_blocks(A_RAW, ["boilerplate", "body", "boilerplate"]),
+              "offsets": []}
+    side_b = {"doc": "news/b", "title": None, "published": None, "outlet": None, "removed": 0,
+              "boilerplate_lines": [], "blocks": _line_blocks(B_RAW, ["body"]), "offsets": []}
+    (out / "clean" / "a.json").write_text(json.dumps(side_a), encoding="utf-8")
+    (out / "clean" / "news" / "b.json").write_text(json.dumps(side_b), encoding="utf-8")
+    (out / "metrics.json").write_text(json.dumps({"ORG.strict.f1": 0.6667, "ORG.strict.precision": 1.0,
+                                                  "ORG.strict.recall": 0.5, "cleaning.f1": 1.0}), encoding="utf-8")
+    (corpus / "gold" / "a.jsonl").write_text(_jsonl([{"doc": "a", **g} for g in gold_a]), encoding="utf-8")
+    (corpus / "gold" / "a.lines.json").write_text('{"boilerplate": [0, 2], "either": []}', encoding="utf-8")
+    return corpus, out
+
+
+class RawView(HTMLParser):
+    """The text inside div#raw, and every span/mark in it merged by data-span (pieces joined)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.depth = 0  # > 0 inside div#raw
+        self.open: list[dict | None] = []
+        self.text: list[str] = []
+        self.spans: dict[str, dict] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if self.depth == 0:
+            if tag == "div" and attrs.get("id") == "raw":
+                self.depth = 1
+            return
+        self.depth += 1
+        sid = attrs.get("data-span")
+        if sid is None:
+            self.open.append(None)
+            return
+        rec = self.spans.setdefault(sid, {"tag": tag, "classes": set(), "pieces": 0, "text": "",
+                                          "label": attrs.get("data-label"), "title": attrs.get("title")})
+        rec["classes"].update((attrs.get("class") or "").split())
+        rec["pieces"] += 1
+        self.open.append(rec)
+
+    def handle_endtag(self, tag):
+        if self.depth == 0:
+            return
+        self.depth -= 1
+        if self.depth and self.open:
+            self.open.pop()
+
+    def handle_data(self, data):
+        if self.depth:
+            self.text.append(data)
+            for rec in self.open:
+                if rec is not None:
+                    rec["text"] += data
+
+    def find(self, text: str, cls: str) -> dict:
+        found = [r for r in self.spans.values() if r["text"] == text and cls in r["classes"]]
+        assert len(found) == 1, (text, cls, self.spans)
+        return found[0]
+
+
+def _view(page: Path) -> RawView:
+    view = RawView()
+    view.feed(page.read_text(encoding="utf-8"))
+    view.close()
+    return view
+
+
+# --------------------------------------------------------------------------- (a) the HTML
+
+
+def test_files_and_index(site):
+    corpus, out = site
+    index = build_report(corpus, out, corpus / "gold")
+    assert index == out / "report" / "index.html"
+    html = index.read_text(encoding="utf-8")
+    assert page_name("a") == "a.html"
+    b_name = page_name("news/b")
+    assert "/" not in b_name and b_name.endswith(".html") and b_name != page_name("news_b")
+    assert sorted(p.name for p in (out / "report" / "docs").iterdir()) == sorted(["a.html", b_name])
+    assert 'href="docs/a.html"' in html and f'href="docs/{b_name}"' in html
+    assert "Prices &amp; &lt;rises&gt;" in html  # titles escaped
+    assert "2024-05-06" in html and "Example News" in html
+    for label in ("ORG", "PLACE", "MONEY", "PERCENT", "DATE", "QUANTITY"):
+        assert f">{label}</th>" in html
+    # Overall per-label counts: ORG 1, PLACE 2, MONEY 1, PERCENT 1, DATE 1, QUANTITY 0, all 6.
+    totals = re.search(r'<table class="totals">.*?</table>', html, re.S).group(0)
+    assert re.findall(r'<td class="n">(\d+)</td>', totals) == ["1", "2", "1", "1", "1", "0", "6"]
+    # The metrics table from metrics.json.
+    assert '<table class="metrics">' in html and "0.667" in html and "cleaning.f1" in html
+    assert "<script" not in html and "http://" not in html and "https://" not in html
+
+
+def test_article_page_marks(site):
+    corpus, out = site
+    build_report(corpus, out, corpus / "gold")
+    page = out / "report" / "docs" / "a.html"
+    html = page.read_text(encoding="utf-8")
+    view = _view(page)
+
+    acme = view.find("Acme Corp", "ent")
+    assert acme["label"] == "ORG" and {"match", "l-ORG", "first", "last"} <= acme["classes"]
+    money = view.find("120 million yuan", "ent")
+    assert money["label"] == "MONEY" and "match" in money["classes"]
+    assert money["title"].startswith("MONEY amount=120000000 currency=CNY qualifier=exact")
+    assert 'title="MONEY amount=120000000 currency=CNY qualifier=exact' in html
+
+    # A spurious prediction inside a gold span it missed: nested, not split.
+    beijing = view.find("Beijing", "ent")
+    assert beijing["label"] == "PLACE" and "spurious" in beijing["classes"] and beijing["pieces"] == 1
+    star = view.find("Beijing Star & Co", "missed")
+    assert star["label"] == "ORG" and star["pieces"] == 1 and "ent" not in star["classes"]
+    assert "ORG" in star["title"] and "missed" in star["title"]
+
+    # Crossing spans: "5 May" predicted, "May 2024" in gold; "May" is written once.
+    five = view.find("5 May", "ent")
+    assert "spurious" in five["classes"] and five["title"].startswith("DATE value=2024-05-05")
+    may = view.find("May 2024", "missed")
+    assert may["label"] == "DATE" and may["pieces"] == 2 and {"first", "last"} <= may["classes"]
+    assert may["title"].startswith("DATE value=2024-05")
+
+    # Every entity mark carries its label; the label is drawn with CSS, not text.
+    for rec in view.spans.values():
+        if rec["tag"] == "mark":
+            assert rec["label"] in ("ORG", "PLACE", "MONEY", "PERCENT", "DATE", "QUANTITY")
+    assert "content: attr(data-label)" in html
+
+    # Boilerplate lines greyed out, the body line not.
+    grey = [r["text"] for r in view.spans.values() if "boilerplate" in r["classes"]]
+    assert grey == ["Share this | Print", "Copyright 2024 Example News"]
+    assert ".boilerplate {" in html and "white-space: pre-wrap" in html
+
+    # The text is the raw text, escaped, each character once.
+    assert "".join(view.text) == A_RAW
+    assert "&lt;partners&gt;" in html and "<partners>" not in html and "Star &amp; Co" in html
+    assert "<script" not in html and "http://" not in html and "https://" not in html
+
+
+def test_page_without_gold(site):
+    corpus, out = site
+    build_report(corpus, out, corpus / "gold")
+    page = out / "report" / "docs" / page_name("news/b")
+    view = _view(page)
+    assert "".join(view.text) == B_RAW
+    pct = view.find("5%", "ent")
+    assert pct["label"] == "PERCENT" and pct["title"] == "PERCENT value=5 qualifier=exact"
+    assert not any({"match", "spurious", "missed"} & r["classes"] for r in view.spans.values())
+    assert "no gold for this article" in page.read_text(encoding="utf-8")
+
+    build_report(corpus, out, None)  # no gold at all: plain marks on "a" too
+    view = _view(out / "report" / "docs" / "a.html")
+    assert "".join(view.text) == A_RAW
+    assert not any({"match", "spurious", "missed"} & r["classes"] for r in view.spans.values())
+    assert len([r for r in view.spans.values() if "ent" in r["classes"]]) == 4
+
+
+def test_deterministic_and_stale_pages_removed(site):
+    corpus, out = site
+    build_report(corpus, out, corpus / "gold")
+    root = out / "report"
+    first = {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    (root / "docs" / "gone.html").write_text("old", encoding="utf-8")
+    build_report(corpus, out, corpus / "gold")
+    second = {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    assert first == second
+    assert not any(p.name.startswith(".") for p in root.rglob("*"))  # no temporary files left
+
+
+def test_cli_report(site):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    corpus, out = site
+    runner = CliRunner()
+    result = runner.invoke(app, ["report", "--help"])
+    assert result.exit_code == 0 and "--gold" in result.output and "--out" in result.output
+    result = runner.invoke(app, ["report", str(corpus), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert 'class="missed' in (out / "report" / "docs" / "a.html").read_text(encoding="utf-8")
+    result = runner.invoke(app, ["report", str(corpus), "--out", str(out / "nothing")])
+    assert result.exit_code == 2
+
+
+# --------------------------------------------------------------------------- (b) in a browser
+
+
+def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / "chromium-profile"
+    profile.mkdir(exist_ok=True)
+    cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={profile}", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(),
+                    reason="/usr/bin/chromium not installed (apt-get install -y chromium) - browser check skipped")
+def test_article_page_in_headless_chromium(site, tmp_path):
+    corpus, out = site
+    build_report(corpus, out, corpus / "gold")
+    page = (out / "report" / "docs" / "a.html").resolve()
+
+    dom = _chromium(tmp_path, "--dump-dom", page.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    rendered = dom.stdout
+    assert 'class="ent l-ORG match first last"' in rendered
+    assert 'class="ent l-PLACE spurious first last"' in rendered
+    assert 'class="missed l-ORG first last"' in rendered
+    assert 'class="boilerplate first last"' in rendered
+    assert 'data-label="MONEY"' in rendered
+    # The browser's DOM holds the raw text once, in order.
+    view = RawView()
+    view.feed(rendered)
+    assert "".join(view.text) == A_RAW
+    assert view.find("May 2024", "missed")["pieces"] == 2
+
+    shot = tmp_path / "shot.png"
+    result = _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,900", page.as_uri())
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (1200, 900)
