@@ -188,6 +188,17 @@ def evaluate(corpus: Path, out_dir: Path, labels=LABELS, core_labels=("ORG", "PL
     cleaning = _prf(*clean_counts)
     for k in ("precision", "recall", "f1"):
         metrics[f"cleaning.{k}"] = cleaning[k]
+    # Grounding coverage over every predicted PLACE / ORG in the outputs.
+    all_pred = [p for preds in predictions.values() for p in preds]
+    places = [p for p in all_pred if p["label"] == "PLACE"]
+    orgs = [p for p in all_pred if p["label"] == "ORG"]
+    if places:
+        metrics["PLACE.filled_share"] = round(sum(1 for p in places if (p.get("place") or {}).get("level")) / len(places), 4)
+        metrics["PLACE.gazetteer_share"] = round(sum(1 for p in places if (p.get("place") or {}).get("id")) / len(places), 4)
+    if orgs:
+        metrics["ORG.filled_share"] = round(sum(1 for p in orgs if (p.get("org") or {}).get("id")) / len(orgs), 4)
+        metrics["ORG.gazetteer_share"] = round(
+            sum(1 for p in orgs if not (p.get("org") or {}).get("id", "org:").startswith("org:")) / len(orgs), 4)
     metrics["gold.documents"] = len(gold_docs)
     metrics["gold.spans"] = sum(len(g.spans) for g in gold_docs.values())
     return {"metrics": metrics, "errors": errors, "per_label": rows}

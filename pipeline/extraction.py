@@ -12,6 +12,7 @@ from spacy.language import Language
 
 import pipeline.components  # noqa: F401  (registers the news_* factories)
 from pipeline.cleaning import CleanedDocument
+from pipeline.grounding import canonical_orgs, ground_places
 from pipeline.lexicon import Lexicon, lexicon_path, load_lexicon
 from pipeline.normalization import normalize_date, normalize_money, normalize_percent, normalize_quantity
 from pipeline.settings import Settings
@@ -21,7 +22,7 @@ MODEL_TEXT_TRANSLATION = str.maketrans({"\u00a0": " ", "\u3000": " ", "\u2009": 
 CONVERSION_GAP_RE = re.compile(r"\s*\(\s*(?:about\s|around\s|or\s|approximately\s)?$")
 # Field order of an entity record (and of entities.csv).
 ENTITY_FIELDS = ("doc", "label", "start", "end", "text", "amount", "amount_max", "currency", "qualifier",
-                 "equivalent_of", "value", "value_max", "unit", "value_si", "unit_si")
+                 "equivalent_of", "value", "value_max", "unit", "value_si", "unit_si", "place", "org")
 
 
 def load_pipeline(settings: Settings) -> Language:
@@ -58,7 +59,7 @@ def model_text(text: str) -> str:
 
 
 def entities_from_doc(doc_id: str, raw: str, cleaned: CleanedDocument, spacy_doc, lexicon: Lexicon,
-                      labels: tuple[str, ...]) -> list[dict]:
+                      labels: tuple[str, ...], names=None) -> list[dict]:
     """Entity records in raw coordinates, sorted by start.
 
     Args:
@@ -68,6 +69,8 @@ def entities_from_doc(doc_id: str, raw: str, cleaned: CleanedDocument, spacy_doc
         spacy_doc: the pipeline's output on `model_text(cleaned.text)`.
         lexicon: the amount lexicon used to normalize values.
         labels: labels to keep.
+        names: the pipeline's news_names component, whose gazetteer and name
+            shapes ground places and organizations (skipped when None).
     """
     records: list[dict] = []
     for ent in spacy_doc.ents:
@@ -91,6 +94,9 @@ def entities_from_doc(doc_id: str, raw: str, cleaned: CleanedDocument, spacy_doc
         records.append(record)
     records.sort(key=lambda r: (r["start"], r["end"]))
     _mark_conversions(raw, records)
+    if names is not None and names.gazetteer is not None:
+        ground_places(records, raw, names.gazetteer, names.shapes)
+        canonical_orgs(records, raw, names.gazetteer)
     return [_ordered(r) for r in records]
 
 

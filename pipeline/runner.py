@@ -28,12 +28,16 @@ from pipeline.settings import Settings
 
 ENTITIES = "entities.jsonl"
 ENTITIES_CSV = "entities.csv"
+ORGANIZATIONS_CSV = "organizations.csv"
+PLACES_CSV = "places.csv"
 DOCUMENTS = "documents.jsonl"
 CLEAN_DIR = "clean"
 DOCUMENT_FIELDS = ("doc", "path", "sha256", "encoding", "title", "published", "outlet", "words",
                    "lines_removed", "status")
 CSV_COLUMNS = ("doc", "label", "start", "end", "text", "amount", "amount_max", "currency", "qualifier",
-               "equivalent_of", "value", "value_max", "unit", "value_si", "unit_si")
+               "equivalent_of", "value", "value_max", "unit", "value_si", "unit_si",
+               "place_id", "place_name", "place_level", "place_province", "place_country", "place_lat", "place_lon",
+               "org_id", "org_name")
 
 warnings.filterwarnings("ignore", message=r".*[Cc]lassifier dependencies not installed.*")
 
@@ -78,7 +82,8 @@ class Extractor:
         if not cleaned.text.strip():
             return []
         spacy_doc = self._run_model(model_text(cleaned.text))
-        return entities_from_doc(doc_id, raw, cleaned, spacy_doc, self.lexicon, self.settings.extract.labels)
+        names = self.nlp.get_pipe("news_names") if "news_names" in self.nlp.pipe_names else None
+        return entities_from_doc(doc_id, raw, cleaned, spacy_doc, self.lexicon, self.settings.extract.labels, names)
 
     def _run_model(self, text: str):
         """The pipeline on `text`, in pieces at paragraph breaks if it is huge."""
@@ -216,7 +221,8 @@ def process_corpus(corpus: Path, out_dir: Path, settings: Settings, *, workers: 
             _write_all(results, staging, summary, do_clean, do_extract, on_document)
             # Each stage owns its files (DVC needs disjoint outs): clean writes
             # documents.jsonl and clean/, extract writes the entities.
-            published = ([DOCUMENTS, CLEAN_DIR] if do_clean else []) + ([ENTITIES, ENTITIES_CSV] if do_extract else [])
+            published = ([DOCUMENTS, CLEAN_DIR] if do_clean else []) + (
+                [ENTITIES, ENTITIES_CSV, ORGANIZATIONS_CSV, PLACES_CSV] if do_extract else [])
             staging.publish(published)
         except BaseException:
             staging.discard()
@@ -231,6 +237,7 @@ def _write_all(results: Iterator[DocumentResult], staging: Staging, summary: Run
           staging.path(ENTITIES_CSV).open("w", encoding="utf-8", newline="") as entities_csv):
         writer = csv.DictWriter(entities_csv, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
+        registry = EntityRegistry()
         for result in results:
             summary.documents += 1
             documents.write(dumps({k: result.info.get(k) for k in DOCUMENT_FIELDS}) + "\n")
@@ -241,14 +248,64 @@ def _write_all(results: Iterator[DocumentResult], staging: Staging, summary: Run
                 summary.words += result.info.get("words") or 0
             for entity in result.entities:
                 entities.write(dumps(entity) + "\n")
-                writer.writerow({k: _csv_value(v) for k, v in entity.items()})
+                writer.writerow(_csv_row(entity))
                 summary.labels[entity["label"]] += 1
+                registry.add(result.doc, entity)
             if do_clean and result.clean_text is not None:
                 atomic_write_text(staging.path(f"{CLEAN_DIR}/{result.doc}.txt"), result.clean_text)
                 atomic_write_text(staging.path(f"{CLEAN_DIR}/{result.doc}.json"), dumps(result.sidecar) + "\n")
             if on_document is not None:
                 on_document(result)
+    if do_extract:
+        registry.write(staging.path(ORGANIZATIONS_CSV), staging.path(PLACES_CSV))
 
 
-def _csv_value(value):
-    return "" if value is None else value
+class EntityRegistry:
+    """Corpus-level tables of canonical organizations and places.
+
+    Counts mentions and documents per canonical id while entities stream by;
+    memory grows with the number of distinct entities, not with the corpus.
+    """
+
+    PLACE_COLUMNS = ("id", "name", "level", "province", "country", "lat", "lon", "mentions", "documents", "surface_forms")
+    ORG_COLUMNS = ("id", "name", "mentions", "documents", "surface_forms")
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], dict] = {}
+
+    def add(self, doc: str, entity: dict) -> None:
+        record = entity.get("place") or entity.get("org")
+        if record is None:
+            return
+        kind = "place" if "place" in entity else "org"
+        key_id = record["id"] or f"unresolved:{record.get('province') or ''}:{record['name']}:{record.get('level') or ''}"
+        row = self.rows.get((kind, key_id))
+        if row is None:
+            row = {k: v for k, v in record.items() if k != "parent"}
+            row.update(id=key_id, mentions=0, documents=0, surface_forms=set(), _last=None)
+            self.rows[(kind, key_id)] = row
+        row["mentions"] += 1
+        row["surface_forms"].add(entity["text"])
+        if row["_last"] != doc:
+            row["documents"] += 1
+            row["_last"] = doc
+
+    def write(self, orgs_path: Path, places_path: Path) -> None:
+        for kind, path, columns in (("org", orgs_path, self.ORG_COLUMNS), ("place", places_path, self.PLACE_COLUMNS)):
+            rows = sorted((r for (k, _), r in self.rows.items() if k == kind), key=lambda r: (-r["mentions"], r["id"]))
+            buf = io.StringIO()
+            writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({**{k: ("" if v is None else v) for k, v in row.items()},
+                                 "surface_forms": "|".join(sorted(row["surface_forms"]))})
+            atomic_write_text(path, buf.getvalue())
+
+
+def _csv_row(entity: dict) -> dict:
+    """Flatten the nested place/org records into place_* / org_* columns."""
+    row = {k: ("" if v is None else v) for k, v in entity.items() if not isinstance(v, dict)}
+    for key in ("place", "org"):
+        for field, value in (entity.get(key) or {}).items():
+            row[f"{key}_{field}"] = "" if value is None else value
+    return row

@@ -8,6 +8,7 @@ policies called ORG, lone surnames, photo credits, lower-case words.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from spacy.language import Language
@@ -20,6 +21,7 @@ from pipeline.gazetteer import Gazetteer, load_gazetteer
 SPANS_KEY = "news_rules"
 NER_LABELS = {"ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE"}
 STRIP_LEADING = {"the", "The"}
+ACRONYM_AFTER_RE = re.compile(r"\s*\(\s*([A-Z][A-Z&]{1,9})\s*\)")
 # A line reads as a Title Case headline when this share of its longer words is capitalized.
 HEADLINE_CAPITALIZED_SHARE = 0.7
 HEADLINE_MIN_WORDS = 4
@@ -88,6 +90,12 @@ class EntityResolver:
             if span.label_ == "PLACE" and shapes is not None and len(span) >= 2 and \
                     span[-1].text.lower() in shapes.designators and span[-1].text[0].isupper():
                 names.setdefault(span[:-1].text, "PLACE")
+        # "Industrial and Commercial Bank of China (ICBC)": the acronym names the same body.
+        for span in spans:
+            if span.label_ == "ORG":
+                m = ACRONYM_AFTER_RE.match(doc.text, span.end_char)
+                if m:
+                    names.setdefault(m.group(1), "ORG")
         names = {k: v for k, v in names.items() if len(k) >= 3 and k[0].isupper()}
         if not names:
             return spans
