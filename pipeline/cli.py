@@ -20,13 +20,19 @@ gold_app = typer.Typer(no_args_is_help=True, help="Validate, export and import t
 app.add_typer(gold_app, name="gold")
 err = Console(stderr=True)
 
-CORPUS_ARG = typer.Argument(..., help="Folder of raw articles (*.txt, *.html, *.htm, searched recursively).")
+CORPUS_ARG = typer.Argument(..., help="Folder (or fsspec URL such as s3://bucket/news) of raw articles "
+                            "(*.txt, *.html, *.htm, searched recursively).")
 OUT_OPT = typer.Option(Path("outputs"), "--out", "-o", help="Output folder.")
 PARAMS_OPT = typer.Option(None, "--params", help="params.yaml with the tunables (default: ./params.yaml, else the "
                           "project's); models/ beside it is used.")
 MODEL_OPT = typer.Option(None, "--model", help="Installed spaCy pipeline for NER (default: params.yaml extract.model).")
 WORKERS_OPT = typer.Option(None, "--workers", "-w", help="Local worker processes (default: CPU count).")
 STRICT_OPT = typer.Option(False, "--strict", help="Exit 1 if any file failed.")
+NO_CACHE_OPT = typer.Option(False, "--no-cache", help="Recompute every document (ignore and do not fill the cache).")
+CACHE_DIR_OPT = typer.Option(Path(".cache/pipeline"), "--cache-dir",
+                             help="Per-document result cache, keyed on raw bytes + extractor version.")
+DASK_OPT = typer.Option(None, "--dask", help="Run on a Dask cluster: a scheduler address (tcp://host:8786) or "
+                        "'local' for a LocalCluster on this machine.")
 
 
 def _settings(params: Optional[Path], model: Optional[str]) -> Settings:
@@ -37,13 +43,15 @@ def _settings(params: Optional[Path], model: Optional[str]) -> Settings:
         raise typer.Exit(2)
 
 
-def _run(corpus: Path, out: Path, settings: Settings, workers: Optional[int], stages: tuple[str, ...],
-         strict: bool) -> None:
+def _run(corpus: str, out: Path, settings: Settings, workers: Optional[int], stages: tuple[str, ...],
+         strict: bool, cache_dir: Optional[Path] = None, dask: Optional[str] = None) -> None:
     from pipeline.outputs import OutputLocked
     from pipeline.reading import discover
     from pipeline.runner import process_corpus
 
-    if not corpus.is_dir():
+    from pipeline.reading import is_url
+
+    if not is_url(corpus) and not Path(corpus).is_dir():
         err.print(f"[red]{corpus}: not a folder[/red]")
         raise typer.Exit(2)
     total = len(discover(corpus))
@@ -54,7 +62,8 @@ def _run(corpus: Path, out: Path, settings: Settings, workers: Optional[int], st
         task = progress.add_task("+".join(stages), total=total)
         try:
             summary = process_corpus(corpus, out, settings, workers=workers, stages=stages,
-                                     on_document=lambda _r: progress.advance(task))
+                                     on_document=lambda _r: progress.advance(task), cache_dir=cache_dir,
+                                     dask=dask)
         except OutputLocked as exc:
             err.print(f"[red]{exc}[/red]")
             raise typer.Exit(3)
@@ -78,10 +87,12 @@ def _run(corpus: Path, out: Path, settings: Settings, workers: Optional[int], st
 
 
 @app.command()
-def run(corpus: Path = CORPUS_ARG, out: Path = OUT_OPT, params: Optional[Path] = PARAMS_OPT, model: Optional[str] = MODEL_OPT,
-        workers: Optional[int] = WORKERS_OPT, strict: bool = STRICT_OPT) -> None:
+def run(corpus: str = CORPUS_ARG, out: Path = OUT_OPT, params: Optional[Path] = PARAMS_OPT,
+        model: Optional[str] = MODEL_OPT, workers: Optional[int] = WORKERS_OPT, strict: bool = STRICT_OPT,
+        no_cache: bool = NO_CACHE_OPT, cache_dir: Path = CACHE_DIR_OPT, dask: Optional[str] = DASK_OPT) -> None:
     """Clean and extract every article: writes entities.jsonl, entities.csv, documents.jsonl, clean/."""
-    _run(corpus, out, _settings(params, model), workers, ("clean", "extract"), strict)
+    _run(corpus, out, _settings(params, model), workers, ("clean", "extract"), strict,
+         cache_dir=None if no_cache else cache_dir, dask=dask)
 
 
 @app.command("clean")

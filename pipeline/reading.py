@@ -28,6 +28,9 @@ BOMS = (
 # Share of control characters above which decoded "text" is really binary.
 MAX_CONTROL_RATIO = 0.01
 SINGLE_BYTE_LATIN = ("cp125", "iso8859", "latin", "mac_")
+# Korean and Japanese code pages share GB18030's byte ranges: an English page in
+# GB18030 with a few é or € is often detected as cp949 and garbled.
+KOREAN_JAPANESE = ("cp949", "euc_kr", "johab", "iso2022", "shift_jis", "cp932", "euc_j")
 
 
 class ReadError(Exception):
@@ -37,7 +40,7 @@ class ReadError(Exception):
 @dataclass(frozen=True)
 class SourceFile:
     doc: str  # path relative to the corpus, POSIX, without extension
-    path: Path
+    path: Path | str  # a local path, or an fsspec URL
     relpath: str
 
 
@@ -50,13 +53,20 @@ class RawDocument:
     kind: str  # "text" or "html"
 
 
-def discover(corpus: Path) -> list[SourceFile]:
+def is_url(corpus) -> bool:
+    return "://" in str(corpus)
+
+
+def discover(corpus) -> list[SourceFile]:
     """All article files under `corpus`, sorted, with unique doc ids.
 
-    Symlinks are followed only when they resolve inside the corpus; folders
-    that happen to be named like articles are skipped.
+    `corpus` is a folder or an fsspec URL ("s3://bucket/news"). Symlinks are
+    followed only when they resolve inside the corpus; folders that happen to
+    be named like articles are skipped.
     """
-    corpus = corpus.resolve()
+    if is_url(corpus):
+        return _discover_url(str(corpus))
+    corpus = Path(corpus).resolve()
     found: list[tuple[str, Path]] = []
     for dirpath, dirnames, filenames in os.walk(corpus, followlinks=False):
         here = Path(dirpath)
@@ -71,6 +81,28 @@ def discover(corpus: Path) -> list[SourceFile]:
             if path.is_symlink() and not _inside(path.resolve(), corpus):
                 continue
             found.append((path.relative_to(corpus).as_posix(), path))
+    return _with_doc_ids(found)
+
+
+def _discover_url(url: str) -> list[SourceFile]:
+    import fsspec
+
+    fs, root = fsspec.core.url_to_fs(url)
+    protocol = url.split("://", 1)[0]
+    root = root.rstrip("/")
+    found = []
+    for path in sorted(fs.find(root)):
+        rel = path[len(root):].lstrip("/")
+        parts = rel.split("/")
+        if (not rel or any(p.startswith(".") for p in parts) or parts[0] in SKIPPED_DIRS and len(parts) > 1
+                or PurePosixPath(rel).suffix.lower() not in ARTICLE_SUFFIXES):
+            continue
+        found.append((rel, f"{protocol}://{path}" if not path.startswith(f"{protocol}://") else path))
+    return _with_doc_ids(found)
+
+
+def _with_doc_ids(found: list[tuple[str, object]]) -> list[SourceFile]:
+    """Doc ids: the relative path without extension, with it where two would collide."""
     stems: dict[str, int] = {}
     for rel, _ in found:
         stem = str(PurePosixPath(rel).with_suffix(""))
@@ -88,6 +120,14 @@ def _inside(path: Path, root: Path) -> bool:
 
 def read_bytes(source: SourceFile) -> bytes:
     """The raw bytes, or a ReadError naming what went wrong."""
+    if isinstance(source.path, str):  # an fsspec URL
+        try:
+            import fsspec
+
+            with fsspec.open(source.path, "rb") as fh:
+                return fh.read()
+        except OSError as exc:
+            raise ReadError(f"cannot read ({exc})") from None
     try:
         if not source.path.is_file():
             raise ReadError("not a regular file")
@@ -123,8 +163,14 @@ def decode(data: bytes) -> tuple[str, str]:
     if best.encoding.startswith(SINGLE_BYTE_LATIN):
         # The single-byte Latin code pages are nearly indistinguishable on short
         # texts; for English news Windows-1252 is by far the likeliest.
+        try:
+            return _check_text(data.decode("cp1252")), "cp1252"
+        except UnicodeDecodeError:
+            pass
+    if best.encoding.startswith(KOREAN_JAPANESE):
+        # For Chinese and English news GB18030 is far likelier than these.
         for match in matches:
-            if match.encoding == "cp1252":
+            if match.encoding == "gb18030":
                 best = match
                 break
     return _check_text(str(best)), best.encoding
@@ -140,13 +186,13 @@ def _check_text(text: str) -> str:
     return text
 
 
-def load(source: SourceFile) -> RawDocument:
-    """Read and decode one article (ReadError on failure)."""
-    data = read_bytes(source)
+def load(source: SourceFile, data: bytes | None = None) -> RawDocument:
+    """Decode one article (ReadError on failure); `data` if the bytes were read already."""
+    data = read_bytes(source) if data is None else data
     if data.startswith(b"%PDF-"):
         raise ReadError("not text (a PDF file)")
     text, encoding = decode(data)
-    kind = "html" if source.path.suffix.lower() in (".html", ".htm") or _looks_like_html(text) else "text"
+    kind = "html" if PurePosixPath(source.relpath).suffix.lower() in (".html", ".htm") or _looks_like_html(text) else "text"
     return RawDocument(
         doc=source.doc,
         text=text,

@@ -14,16 +14,16 @@ import json
 import multiprocessing as mp
 import os
 import sys
-import warnings
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 from pipeline.cleaning import CleanedDocument, clean
 from pipeline.offsets import OffsetMap
 from pipeline.outputs import RunLock, Staging, atomic_write_text, dumps
-from pipeline.reading import ReadError, SourceFile, discover, load
+from pipeline.cache import ResultCache, extractor_version
+from pipeline.reading import ReadError, SourceFile, discover, is_url, load, read_bytes
 from pipeline.settings import Settings
 
 ENTITIES = "entities.jsonl"
@@ -39,7 +39,6 @@ CSV_COLUMNS = ("doc", "label", "start", "end", "text", "amount", "amount_max", "
                "place_id", "place_name", "place_level", "place_province", "place_country", "place_lat", "place_lon",
                "org_id", "org_name")
 
-warnings.filterwarnings("ignore", message=r".*[Cc]lassifier dependencies not installed.*")
 
 
 @dataclass
@@ -109,7 +108,7 @@ def document_info(source: SourceFile) -> dict:
 
 
 def process_document(source: SourceFile, settings: Settings, extractor: Extractor | None,
-                     cleaned_from: Path | None = None) -> DocumentResult:
+                     cleaned_from: Path | None = None, data: bytes | None = None) -> DocumentResult:
     """Clean and (with an extractor) extract one file; errors become its status.
 
     Args:
@@ -117,10 +116,11 @@ def process_document(source: SourceFile, settings: Settings, extractor: Extracto
         settings: the run's settings.
         extractor: None to clean only.
         cleaned_from: an output folder whose clean/ sidecars replace cleaning.
+        data: the file's bytes, if already read (remote workers get them this way).
     """
     info = document_info(source)
     try:
-        raw_doc = load(source)
+        raw_doc = load(source, data)
         info.update(sha256=raw_doc.sha256, encoding=raw_doc.encoding)
         if cleaned_from is not None:
             cleaned = read_cleaned(cleaned_from, source.doc)
@@ -165,7 +165,6 @@ _WORKER: dict = {}
 
 
 def _init_worker(settings: Settings, extract: bool, cleaned_from: Path | None) -> None:
-    warnings.filterwarnings("ignore", message=r".*[Cc]lassifier dependencies not installed.*")
     _WORKER["settings"] = settings
     _WORKER["extractor"] = Extractor(settings) if extract else None
     _WORKER["cleaned_from"] = cleaned_from
@@ -176,8 +175,46 @@ def _work(source: SourceFile) -> DocumentResult:
 
 
 def iter_results(sources: list[SourceFile], settings: Settings, workers: int, extract: bool,
-                 cleaned_from: Path | None = None) -> Iterator[DocumentResult]:
-    """Results in the order of `sources`, from `workers` processes."""
+                 cleaned_from: Path | None = None, cache: ResultCache | None = None,
+                 dask: str | None = None) -> Iterator[DocumentResult]:
+    """Results in the order of `sources`: from the cache, else computed.
+
+    Only documents missing from the cache are computed, by `workers` local
+    processes or on the Dask cluster at `dask`; when everything is cached no
+    model is loaded at all.
+    """
+    keys: dict[str, str] = {}
+    cached: dict[str, dict] = {}
+    if cache is not None:
+        for source in sources:
+            try:
+                key = cache.key(read_bytes(source))
+            except ReadError:
+                continue
+            keys[source.doc] = key
+            payload = cache.get(key)
+            if payload is not None:
+                cached[source.doc] = payload
+    todo = [s for s in sources if s.doc not in cached]
+    computed = _compute(todo, settings, workers, extract, cleaned_from, dask) if todo else iter(())
+    for source in sources:
+        payload = cached.get(source.doc)
+        if payload is not None:
+            yield DocumentResult(**payload)
+            continue
+        result = next(computed)
+        if cache is not None and result.ok and source.doc in keys:
+            cache.put(keys[source.doc], asdict(result))
+        yield result
+
+
+def _compute(sources: list[SourceFile], settings: Settings, workers: int, extract: bool,
+             cleaned_from: Path | None, dask: str | None) -> Iterator[DocumentResult]:
+    if dask:
+        from pipeline.distributed import dask_results
+
+        yield from dask_results(sources, settings, extract, dask)
+        return
     workers = max(1, min(workers, len(sources) or 1))
     if workers == 1:
         _init_worker(settings, extract, cleaned_from)
@@ -192,9 +229,10 @@ def iter_results(sources: list[SourceFile], settings: Settings, workers: int, ex
 # --------------------------------------------------------------------------- the corpus
 
 
-def process_corpus(corpus: Path, out_dir: Path, settings: Settings, *, workers: int = 1,
+def process_corpus(corpus, out_dir: Path, settings: Settings, *, workers: int = 1,
                    stages: tuple[str, ...] = ("clean", "extract"),
-                   on_document: Callable[[DocumentResult], None] | None = None) -> RunSummary:
+                   on_document: Callable[[DocumentResult], None] | None = None,
+                   cache_dir: Path | None = None, dask: str | None = None) -> RunSummary:
     """Run the pipeline over every article under `corpus`.
 
     Args:
@@ -204,20 +242,27 @@ def process_corpus(corpus: Path, out_dir: Path, settings: Settings, *, workers: 
         workers: local worker processes.
         stages: ("clean",), ("extract",) (reusing out_dir/clean), or both.
         on_document: called with each result as it is written (progress bars).
+        cache_dir: where per-document results are cached (None: no cache).
+        dask: a Dask scheduler address, or "local" for a LocalCluster.
     Returns:
         Counts of documents, entities per label and the failed files.
     """
-    corpus, out_dir = Path(corpus), Path(out_dir)
-    if not corpus.is_dir():
-        raise FileNotFoundError(f"{corpus}: not a folder")
+    out_dir = Path(out_dir)
+    if not is_url(corpus):
+        corpus = Path(corpus)
+        if not corpus.is_dir():
+            raise FileNotFoundError(f"{corpus}: not a folder")
     sources = discover(corpus)
     summary = RunSummary()
     do_clean, do_extract = "clean" in stages, "extract" in stages
     with RunLock(out_dir):
         staging = Staging(out_dir)
         try:
+            cache = None
+            if cache_dir is not None and do_clean:  # extract-only reads clean/ from disk: not cached
+                cache = ResultCache(Path(cache_dir), extractor_version(settings, stages))
             results = iter_results(sources, settings, workers, do_extract,
-                                   cleaned_from=None if do_clean else out_dir)
+                                   cleaned_from=None if do_clean else out_dir, cache=cache, dask=dask)
             _write_all(results, staging, summary, do_clean, do_extract, on_document)
             # Each stage owns its files (DVC needs disjoint outs): clean writes
             # documents.jsonl and clean/, extract writes the entities.

@@ -7,7 +7,6 @@ from pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-warnings.filterwarnings("ignore", message=r".*[Cc]lassifier dependencies not installed.*")
 
 
 @pytest.fixture(scope="session")
