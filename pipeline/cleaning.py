@@ -40,6 +40,9 @@ CREDIT_RE = re.compile(r"\s*[(\[][^()\[\]]{0,80}[)\]]$")
 WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
 # Sentence ends in a collapsed page: punctuation, optional closing quote, space, capital.
 SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’')\]]?\s+(?=[\"“‘(]?[A-Z0-9])")
+# How far into the first paragraph a dateline may name the outlet.
+DATELINE_CHARS = 80
+SOURCE_RE = re.compile(r"\bSource\s*:\s*([A-Z][\w.'’&-]*(?:\s+(?!Updated\b)[A-Z][\w.'’&-]*){0,4})")
 MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
 MONTH_NUM = {m: i for i, m in enumerate(MONTHS.split("|"), start=1)}
 DATE_PATTERNS = (
@@ -266,6 +269,51 @@ def find_published(texts: list[str]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4)
+def load_outlets(models_dir: Path) -> tuple[re.Pattern, dict[str, str]]:
+    """Media names and domains from the organization gazetteer, as one regex."""
+    from pipeline.gazetteer import _read_tsv
+
+    names: dict[str, str] = {}
+    for row in _read_tsv(models_dir / "gazetteer" / "organizations.tsv"):
+        if row.get("type") != "media":
+            continue
+        for form in {row["name"], *[a for a in row.get("aliases", "").split("|") if a]}:
+            if len(form) >= 3:
+                names[form.lower()] = row["name"]
+    alternation = "|".join(re.escape(f) for f in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.])(?:{alternation})(?![\w])", re.I), names
+
+
+def find_outlet(raw: str, blocks: list[Block], models_dir: Path) -> str | None:
+    """The outlet: a known medium named in a byline or credit, else anywhere on the page."""
+    pattern, names = load_outlets(models_dir)
+    bylines = [raw[b.start:b.end] for b in blocks if b.kind == BYLINE]
+    for text in bylines:
+        m = pattern.search(text) if names else None
+        if m:
+            return names[m.group(0).lower()]
+    for text in bylines:  # "Source: Rural China Today", "By X | Asia Markets Daily | Updated: ..."
+        m = SOURCE_RE.search(text)
+        if m:
+            return m.group(1)
+        parts = [p.strip() for p in text.split("|")]
+        for part in parts[1:] if len(parts) > 1 else []:
+            if part and part[0].isupper() and not re.search(r"\d|^(By|Updated|Editor)\b", part):
+                return part
+    body = [raw[b.start:b.end] for b in blocks if b.kind == BODY]
+    if body and names:  # a dateline opening the story: "Chinanews.com, December 23.", "(Xinhua) --"
+        m = pattern.search(body[0][:DATELINE_CHARS])
+        if m:
+            return names[m.group(0).lower()]
+    furniture = [raw[b.start:b.end] for b in blocks if b.kind == BOILERPLATE]
+    for text in furniture:  # mastheads and copyright lines
+        m = pattern.search(text) if names else None
+        if m:
+            return names[m.group(0).lower()]
+    return None
+
+
 def clean_text(raw: str, settings: CleanSettings, models_dir: Path) -> CleanedDocument:
     """Remove boilerplate from a plain-text page.
 
@@ -278,7 +326,9 @@ def clean_text(raw: str, settings: CleanSettings, models_dir: Path) -> CleanedDo
     """
     vocab = load_vocabulary(vocabulary_path(models_dir))
     blocks = classify_blocks(raw, split_blocks(raw, settings, vocab), settings, vocab)
-    return _assemble(raw, blocks, vocab)
+    cleaned = _assemble(raw, blocks, vocab)
+    cleaned.outlet = find_outlet(raw, blocks, models_dir)
+    return cleaned
 
 
 def _assemble(raw: str, blocks: list[Block], vocab: Vocabulary) -> CleanedDocument:

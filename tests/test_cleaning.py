@@ -92,3 +92,12 @@ def test_html_keeps_raw_offsets_and_drops_scripts(settings):
     j = cleaned.text.index("AT&T")
     start, end = cleaned.offsets.to_raw(j, j + 4)
     assert html[start:end] == "AT&amp;T"
+
+
+def test_outlet_from_byline_source_and_dateline(settings):
+    byline = "A title of the story here\n\nBy Li Ming | Asia Markets Daily | Updated: 2022-11-07 08:40\n\n" + BODY
+    assert clean_text(byline, settings.clean, settings.models_dir).outlet == "Asia Markets Daily"
+    known = "A title of the story here\n\nBy Li Ming | chinadaily.com.cn | Updated: 2022-11-07 08:40\n\n" + BODY
+    assert clean_text(known, settings.clean, settings.models_dir).outlet == "China Daily"
+    dateline = "Chinanews.com, December 23. " + BODY
+    assert clean_text(dateline, settings.clean, settings.models_dir).outlet == "China News Service"
