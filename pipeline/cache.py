@@ -53,6 +53,9 @@ class ResultCache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
 
+    def has(self, key: str) -> bool:
+        return self._path(key).exists()
+
     def get(self, key: str) -> dict | None:
         try:
             return json.loads(self._path(key).read_text(encoding="utf-8"))

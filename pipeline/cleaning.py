@@ -34,9 +34,15 @@ PARAGRAPH_BREAK = "\n\n"
 # A short block that ends like a sentence and has this many words is prose
 # (a closing quote, a caption), even after the last long paragraph.
 SENTENCE_MIN_WORDS = 5
+# Headlines have at least this many words; mastheads and section names fewer.
+TITLE_MIN_WORDS = 5
+# Paragraphs end with punctuation; a line this long without it is prose anyway.
+PROSE_WITHOUT_PUNCTUATION_WORDS = 30
 SENTENCE_FINAL = ".!?\"”’"
 CREDIT_RE = re.compile(r"\s*[(\[][^()\[\]]{0,80}[)\]]$")
 
+# Five or more capitalized words in a row (joined by spaces or "&"): a menu candidate.
+CAPITALIZED_RUN_RE = re.compile(r"(?:[A-Z][\w'-]*(?:\s+&)?\s+){4,}[A-Z][\w'-]*")
 WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
 # Sentence ends in a collapsed page: punctuation, optional closing quote, space, capital.
 SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’')\]]?\s+(?=[\"“‘(]?[A-Z0-9])")
@@ -46,7 +52,8 @@ SOURCE_RE = re.compile(r"\bSource\s*:\s*([A-Z][\w.'’&-]*(?:\s+(?!Updated\b)[A-
 MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
 MONTH_NUM = {m: i for i, m in enumerate(MONTHS.split("|"), start=1)}
 DATE_PATTERNS = (
-    re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"),
+    re.compile(r"\b(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})\b"),
+    re.compile(rf"\b(?P<d>\d{{1,2}})-(?P<mon>{MONTHS})[a-z]*-(?P<y>\d{{4}})\b", re.I),
     re.compile(rf"\b(?P<mon>{MONTHS})[a-z]*\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})\b", re.I),
     re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<mon>{MONTHS})[a-z]*\.?,?\s+(?P<y>\d{{4}})\b", re.I),
 )
@@ -87,6 +94,9 @@ class Vocabulary:
     social_words: tuple[str, ...]
     language_words: tuple[str, ...]
     min_bar_words: int
+    menu_words: frozenset[str]
+    min_menu_hits: int
+    min_menu_words: int
     collapsed_markers: re.Pattern
 
 
@@ -106,6 +116,9 @@ def load_vocabulary(path: Path) -> Vocabulary:
         social_words=tuple(w.lower() for w in data.get("social_words", [])),
         language_words=tuple(w.lower() for w in data.get("language_words", [])),
         min_bar_words=int(data.get("min_bar_words", 2)),
+        menu_words=frozenset(w.lower() for w in data.get("menu_words", [])),
+        min_menu_hits=int(data.get("min_menu_hits", 3)),
+        min_menu_words=int(data.get("min_menu_words", 5)),
         collapsed_markers=re.compile("|".join(f"(?:{p})" for p in data["collapsed_markers"])),
     )
 
@@ -151,6 +164,13 @@ def _collapsed_cuts(line: str, vocab: Vocabulary) -> list[int]:
     for m in vocab.collapsed_markers.finditer(line):
         cuts.add(m.start())
         cuts.add(m.end())
+    for m in CAPITALIZED_RUN_RE.finditer(line):  # menu bars: "HOME CHINA WORLD BUSINESS ..."
+        if _is_menu(m.group(0), vocab):
+            # The bar ends at its last section name: "... More China | From wolfberries to ..."
+            words = list(re.finditer(r"[\w'-]+", m.group(0)))
+            last = max((w for w in words if w.group(0).lower() in vocab.menu_words), key=lambda w: w.end())
+            cuts.add(m.start())
+            cuts.add(m.start() + last.end())
     return sorted(cuts)
 
 
@@ -162,6 +182,9 @@ def _is_prose(text: str, settings: CleanSettings) -> bool:
     words = _words(text)
     if len(words) < settings.prose_min_words:
         return False
+    body = CREDIT_RE.sub("", text).rstrip()
+    if len(words) < PROSE_WITHOUT_PUNCTUATION_WORDS and (not body or body[-1] not in SENTENCE_FINAL + ":;,"):
+        return False  # a headline or standfirst, not a paragraph
     stop = sum(1 for w in words if w.lower() in STOP_WORDS)
     return stop / len(words) >= settings.prose_min_stopword_ratio
 
@@ -183,10 +206,18 @@ def _is_bar(text: str, vocab: Vocabulary) -> bool:
     return hits >= vocab.min_bar_words or any(w in low for w in vocab.language_words if len(w) > 3)
 
 
+def _is_menu(text: str, vocab: Vocabulary) -> bool:
+    """A row of section names: only capitalized words, several of them menu words."""
+    words = [w for w in re.split(r"[\s|/&·•]+", text) if w]
+    if len(words) < vocab.min_menu_words or any(not w[0].isupper() for w in words if w[0].isalpha()):
+        return False
+    return sum(1 for w in words if w.lower() in vocab.menu_words) >= vocab.min_menu_hits
+
+
 def _is_breadcrumb(text: str) -> bool:
-    """"Home / Business / Companies", "News > Updates > ICBC News"."""
+    """"Home / Business / Companies", "News > Updates > ICBC News", "Business / Companies"."""
     parts = re.split(r"\s*(?:/|>|\||»)\s*", text)
-    if len(parts) < 3:
+    if len(parts) < 2 or len(parts) == 2 and not all(p[:1].isupper() and len(p.split()) <= 2 for p in parts):
         return False
     return all(0 < len(p.split()) <= 4 for p in parts if p) and not text.rstrip().endswith(".")
 
@@ -205,7 +236,7 @@ def classify_blocks(raw: str, spans: list[tuple[int, int, int]], settings: Clean
             kinds.append(BOILERPLATE)
         elif _any(vocab.byline, text) and len(_words(text)) <= 40:
             kinds.append(BYLINE)
-        elif _is_bar(text, vocab) or _is_breadcrumb(text):
+        elif _is_bar(text, vocab) or _is_breadcrumb(text) or _is_menu(text, vocab):
             kinds.append(BOILERPLATE)
         elif _is_prose(text, settings) or _is_sentence(text):
             kinds.append(BODY)
@@ -229,12 +260,13 @@ def classify_blocks(raw: str, spans: list[tuple[int, int, int]], settings: Clean
 
     # The title: the first short line with enough words before the body/byline.
     head_end = min([first_body] + [i for i, k in enumerate(kinds) if k == BYLINE])
-    # The title: the last short line of a few words before the byline or body
-    # (mastheads and section names come before it).
-    title_at = None
-    for i in range(min(head_end, len(kinds))):
-        if kinds[i] is None and 3 <= len(_words(texts[i])) <= settings.title_max_words:
-            title_at = i
+    # The title: the first headline-length line before the byline or body;
+    # failing that the last short line of a few words (mastheads and section
+    # names, "Asia Markets Daily", are shorter than headlines).
+    candidates = [i for i in range(min(head_end, len(kinds)))
+                  if kinds[i] is None and 3 <= len(_words(texts[i])) <= settings.title_max_words]
+    headlines = [i for i in candidates if len(_words(texts[i])) >= TITLE_MIN_WORDS]
+    title_at = headlines[0] if headlines else (candidates[-1] if candidates else None)
     if title_at is not None:
         kinds[title_at] = TITLE
     start_at = title_at if title_at is not None else head_end
@@ -248,6 +280,10 @@ def classify_blocks(raw: str, spans: list[tuple[int, int, int]], settings: Clean
             kinds[i] = SHORT if inside and not weak else BOILERPLATE
             if not inside and i > last_body and _is_dateline_only(texts[i], vocab):
                 kinds[i] = BYLINE
+    # jusText's neighbour rule: a short block between two pieces of furniture is furniture.
+    for i, kind in enumerate(kinds):
+        if kind == SHORT and 0 < i < len(kinds) - 1 and kinds[i - 1] == BOILERPLATE and kinds[i + 1] == BOILERPLATE:
+            kinds[i] = BOILERPLATE
     return [Block(s, e, line, kind) for (s, e, line), kind in zip(spans, kinds)]
 
 
@@ -338,8 +374,8 @@ def _assemble(raw: str, blocks: list[Block], vocab: Vocabulary) -> CleanedDocume
         if block.kind == BOILERPLATE:
             previous = None
             continue
-        if previous is not None and previous.line == block.line:
-            builder.add_raw(raw[previous.end:block.start], previous.end)  # same collapsed line: keep the space
+        if previous is not None and previous.line == block.line and {previous.kind, block.kind} <= {BODY, SHORT}:
+            builder.add_raw(raw[previous.end:block.start], previous.end)  # sentences of one collapsed paragraph
         elif builder.length:
             builder.add_separator(PARAGRAPH_BREAK)
         builder.add_raw(raw[block.start:block.end], block.start)

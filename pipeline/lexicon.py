@@ -81,7 +81,7 @@ def load_lexicon(path: Path) -> Lexicon:
             units[form] = record
     number_words = {k.lower(): v for k, v in data["number_words"].items()}
 
-    qual = _alternation(qualifiers)
+    qual = f"(?i:{_alternation(qualifiers)})"  # "About 300 kilometers" at a sentence start
     scale = _alternation(data["scales"])
     attached = _alternation(data["attached_scales"])
     # A number, optionally scaled: "7.5 billion", "3m", "1,400".
@@ -113,8 +113,10 @@ def load_lexicon(path: Path) -> Lexicon:
         re.I,
     )
     unit_alt = _alternation(units)
+    # "160 metric tons", "two tonnes", "100-square-meter apartment", "5-kilogram box".
+    unit_joined = unit_alt.replace(r"\s", "[-\\s]")
     quantity_re = re.compile(
-        rf"{lead}(?P<n1>{num})(?:{conn}(?P<n2>{num}))?\s?(?P<unit>{unit_alt})(?![\w/])"
+        rf"{lead}(?P<n1>{num}|\b(?i:{word_num}))(?:{conn}(?P<n2>{num}))?(?:\s?|-)(?P<unit>{unit_joined})(?![\w/])"
     )
     return Lexicon(
         currency_prefix=dict(data["currency_prefix"]),

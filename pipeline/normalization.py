@@ -27,7 +27,12 @@ QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2
             "q1": 1, "q2": 2, "q3": 3, "q4": 4}
 RELATIVE_WORDS_RE = re.compile(r"\b(this|last|next|ago|yesterday|tomorrow|today|monday|tuesday|wednesday|"
                                r"thursday|friday|saturday|sunday)\b", re.I)
+MONTHS_OF_RE = re.compile(r"\b(first|last|final) (\w+) months of\b")
+NUMBER_WORDS_SMALL = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
 FISCAL_RE = re.compile(r"\b(?:fiscal(?: year)?|FY)\s?", re.I)
+# A month or month-day without a year resolving further ahead than this is read as last year's.
+FUTURE_WITHOUT_YEAR_DAYS = 92
 PRECISION_FORMAT = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
 
 
@@ -132,9 +137,10 @@ def normalize_quantity(text: str, lexicon: Lexicon) -> dict:
     """{"value", "unit", "value_si", "unit_si", "qualifier", ["value_max"]} for a QUANTITY span."""
     qualifier, body = lexicon.qualifier_of(text)
     record, body_num = None, body
+    spaced = body.replace("-", " ")  # "100-square-meter"
     for form in sorted(lexicon.units, key=len, reverse=True):
-        if body.endswith(form):
-            record, body_num = lexicon.units[form], body[: -len(form)].strip()
+        if spaced.endswith(form):
+            record, body_num = lexicon.units[form], body[: -len(form)].strip(" -")
             break
     sides = _split_range(body_num, lexicon)
     values = [_scaled(s, lexicon) for s in sides]
@@ -165,6 +171,7 @@ def _date_parser(base: str):
     return DateDataParser(languages=["en"], settings=settings)
 
 
+@lru_cache(maxsize=4096)
 def _parse_point(text: str, base: str | None) -> str | None:
     cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text.strip())
     if base:  # "September this year" -> "September 2018": dateparser reads the year, not the phrase
@@ -180,10 +187,20 @@ def _parse_point(text: str, base: str | None) -> str | None:
     if data is None or data.date_obj is None:
         return None
     period = data.period or "day"
+    value = data.date_obj
+    if base and not has_year and period in ("day", "month"):
+        # "November" in a March article is last November: news rarely names a
+        # month-day more than a few months ahead without its year.
+        base_dt = dt.datetime.fromisoformat(base)
+        if (value - base_dt).days > FUTURE_WITHOUT_YEAR_DAYS:
+            try:
+                value = value.replace(year=value.year - 1)
+            except ValueError:  # February 29
+                value = value.replace(year=value.year - 1, day=28)
     if period == "week":
-        iso = data.date_obj.isocalendar()
+        iso = value.isocalendar()
         return f"{iso[0]}-W{iso[1]:02d}"
-    return data.date_obj.strftime(PRECISION_FORMAT.get(period, "%Y-%m-%d"))
+    return value.strftime(PRECISION_FORMAT.get(period, "%Y-%m-%d"))
 
 
 def normalize_date(text: str, published: str | None) -> dict:
@@ -216,6 +233,19 @@ def _date_value(text: str, published: str | None) -> str | None:
         if q is None or y is None:
             return None
         return f"{y}-Q{QUARTERS[q.group(1).lower()]}"
+    months = MONTHS_OF_RE.search(low)
+    if months:
+        year = YEAR_RE.search(text)
+        y = int(year.group(1)) if year else _relative_year(low, published)
+        n = NUMBER_WORDS_SMALL.get(months.group(2))
+        if y is None or n is None:
+            return None
+        first, last = (1, n) if months.group(1) == "first" else (13 - n, 12)
+        return f"{y}-{first:02d}/{y}-{last:02d}"
+    if re.match(r"(?:end|beginning|start|middle) of ", low):
+        year = YEAR_RE.search(text)
+        y = int(year.group(1)) if year else _relative_year(low, published)
+        return str(y) if y else None
     if "half of" in low:
         year = YEAR_RE.search(text)
         y = int(year.group(1)) if year else _relative_year(low, published)
@@ -224,7 +254,7 @@ def _date_value(text: str, published: str | None) -> str | None:
     if m:
         end = m.group(2) if len(m.group(2)) == 4 else m.group(1)[:2] + m.group(2)
         return f"{m.group(1)}/{end}"
-    parts = re.split(r"\s(?:to|through|until)\s|\s?[–-]\s?(?=[A-Z])", text, maxsplit=1)
+    parts = re.split(r"\s(?:to|through|until)\s|\s[–-]\s|(?<=[a-z])[–-](?=[A-Z][a-z])", text, maxsplit=1)
     if len(parts) == 2:
         left, right = parts
         tail = re.search(r"(,?\s\d{4}|\s(?:this|last|next) year)$", right)

@@ -29,6 +29,9 @@ from pipeline.settings import Settings
 ENTITIES = "entities.jsonl"
 ENTITIES_CSV = "entities.csv"
 ORGANIZATIONS_CSV = "organizations.csv"
+# Documents a worker takes at a time: one nlp.pipe batch, small enough to keep
+# both workers busy to the end of the corpus.
+DOCUMENTS_PER_TASK = 8
 PLACES_CSV = "places.csv"
 DOCUMENTS = "documents.jsonl"
 CLEAN_DIR = "clean"
@@ -76,13 +79,26 @@ class Extractor:
         self.lexicon = lexicon_for(settings)
 
     def entities(self, doc_id: str, raw: str, cleaned: CleanedDocument) -> list[dict]:
+        """Entity records of one cleaned document, in raw offsets."""
+        return self.entities_batch([(doc_id, raw, cleaned)])[0]
+
+    def entities_batch(self, items: list[tuple[str, str, CleanedDocument]]) -> list[list[dict]]:
+        """Entity records for several documents, running the model in one nlp.pipe batch."""
         from pipeline.extraction import entities_from_doc, model_text
 
-        if not cleaned.text.strip():
-            return []
-        spacy_doc = self._run_model(model_text(cleaned.text))
+        texts = [model_text(cleaned.text) for _, _, cleaned in items]
+        small = [i for i, t in enumerate(texts) if t.strip() and len(t) <= self.nlp.max_length]
+        docs = dict(zip(small, self.nlp.pipe((texts[i] for i in small), batch_size=self.settings.extract.batch_size)))
         names = self.nlp.get_pipe("news_names") if "news_names" in self.nlp.pipe_names else None
-        return entities_from_doc(doc_id, raw, cleaned, spacy_doc, self.lexicon, self.settings.extract.labels, names)
+        out = []
+        for i, (doc_id, raw, cleaned) in enumerate(items):
+            if not texts[i].strip():
+                out.append([])
+                continue
+            spacy_doc = docs[i] if i in docs else self._run_model(texts[i])
+            out.append(entities_from_doc(doc_id, raw, cleaned, spacy_doc, self.lexicon,
+                                         self.settings.extract.labels, names))
+        return out
 
     def _run_model(self, text: str):
         """The pipeline on `text`, in pieces at paragraph breaks if it is huge."""
@@ -118,28 +134,66 @@ def process_document(source: SourceFile, settings: Settings, extractor: Extracto
         cleaned_from: an output folder whose clean/ sidecars replace cleaning.
         data: the file's bytes, if already read (remote workers get them this way).
     """
-    info = document_info(source)
-    try:
-        raw_doc = load(source, data)
-        info.update(sha256=raw_doc.sha256, encoding=raw_doc.encoding)
-        if cleaned_from is not None:
-            cleaned = read_cleaned(cleaned_from, source.doc)
-        else:
-            cleaned = clean(raw_doc.text, raw_doc.kind, settings.clean, Path(settings.models_dir))
-        info.update(title=cleaned.title, published=cleaned.published, outlet=cleaned.outlet,
-                    words=cleaned.words, lines_removed=cleaned.removed)
-        entities = extractor.entities(source.doc, raw_doc.text, cleaned) if extractor else []
+    return process_documents([source], settings, extractor, cleaned_from, [data])[0]
+
+
+def process_documents(sources: list[SourceFile], settings: Settings, extractor: Extractor | None,
+                      cleaned_from: Path | None = None, datas: list[bytes | None] | None = None) -> list[DocumentResult]:
+    """`process_document` for a batch: the model runs over the batch at once.
+
+    A document whose extraction fails is retried alone, so one bad file never
+    costs the others their entities.
+    """
+    datas = datas or [None] * len(sources)
+    prepared: list[tuple[dict, object, CleanedDocument | None]] = []
+    for source, data in zip(sources, datas):
+        info = document_info(source)
+        raw_doc = cleaned = None
+        try:
+            raw_doc = load(source, data)
+            info.update(sha256=raw_doc.sha256, encoding=raw_doc.encoding)
+            if cleaned_from is not None:
+                cleaned = read_cleaned(cleaned_from, source.doc)
+            else:
+                cleaned = clean(raw_doc.text, raw_doc.kind, settings.clean, Path(settings.models_dir))
+            info.update(title=cleaned.title, published=cleaned.published, outlet=cleaned.outlet,
+                        words=cleaned.words, lines_removed=cleaned.removed)
+        except Exception as exc:  # one bad file must not cost the run
+            info["status"] = _reason(exc)
+            cleaned = None
+        prepared.append((info, raw_doc, cleaned))
+    ready = [i for i, (_, _, cleaned) in enumerate(prepared) if cleaned is not None]
+    entities: dict[int, list[dict]] = {i: [] for i in ready}
+    if extractor is not None and ready:
+        items = [(sources[i].doc, prepared[i][1].text, prepared[i][2]) for i in ready]
+        try:
+            entities.update(zip(ready, extractor.entities_batch(items)))
+        except Exception:
+            for i, item in zip(ready, items):
+                try:
+                    entities[i] = extractor.entities(*item)
+                except Exception as exc:
+                    prepared[i][0]["status"] = _reason(exc)
+                    prepared[i] = (prepared[i][0], None, None)
+    results = []
+    for i, (source, (info, raw_doc, cleaned)) in enumerate(zip(sources, prepared)):
+        if cleaned is None:
+            results.append(DocumentResult(source.doc, info))
+            continue
         sidecar = {"doc": source.doc, "title": cleaned.title, "published": cleaned.published,
                    "outlet": cleaned.outlet, "removed": cleaned.removed,
                    "boilerplate_lines": cleaned.boilerplate_lines,
                    "blocks": [[b.start, b.end, b.line, b.kind] for b in cleaned.blocks],
                    "offsets": cleaned.offsets.to_json()}
-        return DocumentResult(source.doc, info, entities, cleaned.text, sidecar)
-    except ReadError as exc:
-        info["status"] = str(exc)
-    except Exception as exc:  # one bad file must not cost the run
-        info["status"] = f"error: {type(exc).__name__}: {exc}".splitlines()[0][:300]
-    return DocumentResult(source.doc, info)
+        results.append(DocumentResult(source.doc, info, entities[i], cleaned.text, sidecar))
+    return results
+
+
+def _reason(exc: Exception) -> str:
+    """A one-line status for a failed file."""
+    if isinstance(exc, ReadError):
+        return str(exc)
+    return f"error: {type(exc).__name__}: {exc}".splitlines()[0][:300]
 
 
 def read_cleaned(out_dir: Path, doc: str) -> CleanedDocument:
@@ -170,8 +224,13 @@ def _init_worker(settings: Settings, extract: bool, cleaned_from: Path | None) -
     _WORKER["cleaned_from"] = cleaned_from
 
 
-def _work(source: SourceFile) -> DocumentResult:
-    return process_document(source, _WORKER["settings"], _WORKER["extractor"], _WORKER["cleaned_from"])
+def _work(batch: list[SourceFile]) -> list[DocumentResult]:
+    return process_documents(batch, _WORKER["settings"], _WORKER["extractor"], _WORKER["cleaned_from"])
+
+
+def _batches(sources: list[SourceFile], size: int) -> Iterator[list[SourceFile]]:
+    for i in range(0, len(sources), size):
+        yield sources[i:i + size]
 
 
 def iter_results(sources: list[SourceFile], settings: Settings, workers: int, extract: bool,
@@ -184,7 +243,7 @@ def iter_results(sources: list[SourceFile], settings: Settings, workers: int, ex
     model is loaded at all.
     """
     keys: dict[str, str] = {}
-    cached: dict[str, dict] = {}
+    cached: set[str] = set()
     if cache is not None:
         for source in sources:
             try:
@@ -192,13 +251,12 @@ def iter_results(sources: list[SourceFile], settings: Settings, workers: int, ex
             except ReadError:
                 continue
             keys[source.doc] = key
-            payload = cache.get(key)
-            if payload is not None:
-                cached[source.doc] = payload
+            if cache.has(key):
+                cached.add(source.doc)
     todo = [s for s in sources if s.doc not in cached]
     computed = _compute(todo, settings, workers, extract, cleaned_from, dask) if todo else iter(())
     for source in sources:
-        payload = cached.get(source.doc)
+        payload = cache.get(keys[source.doc]) if source.doc in cached else None
         if payload is not None:
             yield DocumentResult(**payload)
             continue
@@ -216,14 +274,16 @@ def _compute(sources: list[SourceFile], settings: Settings, workers: int, extrac
         yield from dask_results(sources, settings, extract, dask)
         return
     workers = max(1, min(workers, len(sources) or 1))
+    batches = _batches(sources, DOCUMENTS_PER_TASK)
     if workers == 1:
         _init_worker(settings, extract, cleaned_from)
-        for source in sources:
-            yield _work(source)
+        for batch in batches:
+            yield from _work(batch)
         return
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
     with ctx.Pool(workers, initializer=_init_worker, initargs=(settings, extract, cleaned_from)) as pool:
-        yield from pool.imap(_work, sources, chunksize=4)
+        for results in pool.imap(_work, batches):
+            yield from results
 
 
 # --------------------------------------------------------------------------- the corpus

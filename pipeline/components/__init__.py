@@ -4,6 +4,20 @@ Each rule component adds candidate spans to ``doc.spans["news_rules"]``;
 ``news_resolve`` merges them with the statistical NER into ``doc.ents``.
 """
 
+import spacy
+
 from pipeline.components import dates, names, numbers, resolve  # noqa: F401
 
 RULES_KEY = "news_rules"
+
+
+@spacy.registry.callbacks("news.tokenizer_prefixes.v1")
+def make_tokenizer_prefixes():
+    """Split a leading "/" off a word: photo credits end "... 2022. /CGTN" with the outlet glued to it."""
+
+    def add_prefixes(nlp):
+        prefixes = list(nlp.Defaults.prefixes) + [r"/(?=[A-Z])"]
+        nlp.tokenizer.prefix_search = spacy.util.compile_prefix_regex(prefixes).search
+        return nlp
+
+    return add_prefixes

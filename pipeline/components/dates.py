@@ -14,8 +14,12 @@ from spacy.tokens import Doc
 
 SPANS_KEY = "news_rules"
 
+FULL_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
          r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)")
+NOT_YEAR_NEXT = r"(?!,? ?(?:19|20)\d\d\b)"  # "Aug 31, 93.6 percent" is still Aug 31
+PART_OF_YEAR = (r"(?:(?:first|last|final|second|third|fourth) (?:half|quarter|(?:two|three|four|five|six|seven|eight|"
+                r"nine|ten|eleven) months)|end|beginning|start|middle)")
 DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
@@ -29,6 +33,10 @@ NOT_YEAR_AFTER = r"(?:\s?(?:percent|per cent|%|yuan|dollars|euros|people|househo
 
 DATE_PATTERNS = [
     r"\b\d{4}-\d{2}-\d{2}\b",
+    r"\b(?:19|20)\d\d/\d{1,2}/\d{1,2}\b",
+    rf"\b\d{{1,2}}-{MONTH}-{YEAR}\b",
+    # Parts of a year: "first two months of 2023", "first half of the year", "end of last year".
+    rf"\b{PART_OF_YEAR} of (?:{YEAR}|{RELATIVE_YEAR}|the year)\b",
     # Ranges before single dates, so that both ends stay in one span.
     rf"\b{MONTH}(?: {DAY})? (?:to|-|–|through|until) {MONTH}(?: {DAY})?(?:,? {YEAR}| {RELATIVE_YEAR})?\b",
     rf"(?<![\w$¥€£.,/-]){YEAR} ?(?:to|-|–|through|until) ?(?:{YEAR}|\d{{2}})(?![\w%,.]\d|\d)",
@@ -36,7 +44,7 @@ DATE_PATTERNS = [
     rf"\b(?:[12]\d|3[01]|0?[1-9]) {MONTH},? {YEAR}\b",
     rf"\b{MONTH},? {YEAR}\b",
     rf"\b{MONTH} {RELATIVE_YEAR}\b",
-    rf"\b{MONTH} {DAY}\b(?!,? ?\d)",
+    rf"\b{MONTH} {DAY}\b{NOT_YEAR_NEXT}(?! ?\d)",
     rf"\b(?:{ORDINAL}|{ORDINAL.replace('first', 'First')})[- ]quarter(?: of (?:{YEAR}|{RELATIVE_YEAR}))?\b",
     rf"\b(?:first|second) half of (?:{YEAR}|{RELATIVE_YEAR})\b",
     rf"\bQ[1-4] {YEAR}\b",
@@ -51,9 +59,10 @@ DATE_PATTERNS = [
 ]
 # Patterns whose date is one group inside a wider context match.
 CONTEXT_PATTERNS = [
-    rf"\b{MONTH_CONTEXT} (?P<date>{MONTH})\b(?! {DAY}\b| ?\d)",
-    # A bare month name other than "May" (a verb too) is a month wherever it stands.
-    rf"(?P<date>\b{MONTH.replace('May|', '')})\b(?! {DAY}\b| ?\d)",
+    rf"\b{MONTH_CONTEXT} (?P<date>{FULL_MONTH})\b(?! {DAY}\b| ?\d)",
+    # A bare full month name other than "May" (a verb too) is a month wherever it
+    # stands; abbreviations ("Jun") need a day or year: "Li Jun" is a person.
+    rf"(?P<date>\b{FULL_MONTH.replace('May|', '')})\b(?! {DAY}\b| ?\d)",
     r"\bon the (?P<date>(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\b(?! [A-Z])",
 ]
 DATE_RE = re.compile("|".join(f"(?:{p})" for p in DATE_PATTERNS))

@@ -35,6 +35,14 @@ DOMAIN_RE = re.compile(
 POSSESSIVE = ("'s", "’s")
 
 
+def doc_text(doc: Doc) -> str:
+    """doc.text, built once per Doc: spaCy rebuilds it from the tokens on every access."""
+    text = doc.user_data.get("news.text")
+    if text is None:
+        text = doc.user_data["news.text"] = doc.text
+    return text
+
+
 @dataclass(frozen=True)
 class NameShapes:
     """Compiled models/patterns/names.yml."""
@@ -50,6 +58,7 @@ class NameShapes:
     ethnic_groups: frozenset[str]
     credit_cues: tuple[str, ...]
     legal_suffixes: frozenset[str]
+    run_breakers: frozenset[str]
     compass_re: re.Pattern
 
 
@@ -70,6 +79,7 @@ def load_shapes(path: Path) -> NameShapes:
         ethnic_groups=frozenset(data.get("ethnic_groups", [])),
         credit_cues=tuple(data.get("credit_cues", [])),
         legal_suffixes=frozenset(data.get("legal_suffixes", [])),
+        run_breakers=frozenset(data.get("run_breakers", [])),
         compass_re=re.compile(rf"\b(?:{compass}|{compass_lower})(?:-| )China\b"),
     )
 
@@ -79,7 +89,13 @@ def make_news_names(nlp: Language, name: str, spans_key: str) -> "NamesRecognize
     return NamesRecognizer(name, spans_key)
 
 
-class NamesRecognizer:
+class NameDataComponent:
+    """Base of the components that read the name shapes and gazetteers.
+
+    The data stays in models/ and is referenced from the config, so there is
+    nothing of the component's own to serialize.
+    """
+
     def __init__(self, name: str, spans_key: str = SPANS_KEY):
         self.name = name
         self.spans_key = spans_key
@@ -95,6 +111,10 @@ class NamesRecognizer:
 
     def from_disk(self, path, exclude=()):
         return self
+
+
+class NamesRecognizer(NameDataComponent):
+    """Adds ORG/PLACE candidates from name shapes and gazetteers."""
 
     def __call__(self, doc: Doc) -> Doc:
         if self.shapes is None or self.gazetteer is None:
@@ -133,6 +153,8 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
         j = i + 1
         while j < n and not _breaks_after(doc[j - 1]):
             tok = doc[j]
+            if tok.text in shapes.run_breakers:
+                break
             if _is_cap(tok):
                 end = j + 1
                 j += 1
@@ -147,6 +169,8 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
             j = max(j, end)
         while start < end and doc[start].text in shapes.leading_stop:
             start += 1
+        while end > start and doc[end - 1].text in shapes.leading_stop:  # "/CGTN As the ..."
+            end -= 1
         if start < end:
             runs.append((start, end))
         i = max(j, i + 1)
@@ -180,7 +204,8 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
             # and the right one complete before any "of"/"for" ("Department of
             # Market and Informatization of the Ministry ..." stays one name).
             seg_end = next((j for j in range(k + 1, end) if doc[j].text in ("of", "for")), end)
-            left_ok = _has_head(doc, *left, shapes) or _known(doc, *left, gaz)
+            left_ok = (_has_head(doc, *left, shapes) or _known(doc, *left, gaz)
+                       or _ends_with_place_designator(doc, *left, shapes))
             right_ok = _has_head(doc, k + 1, seg_end, shapes) or _known(doc, k + 1, seg_end, gaz)
             if left_ok and right_ok and not _last_is_designator(doc, end, shapes):
                 return split_run(doc, *left, shapes, gaz) + split_run(doc, *right, shapes, gaz)
@@ -228,11 +253,11 @@ def find_names(doc: Doc, shapes: NameShapes, gaz: Gazetteer) -> list[Span]:
             parts = _split_at_and(doc, *parts[0])
         for start, end in parts:
             spans.extend(_classify(doc, start, end, run_end, after, shapes, gaz))
-    for m in DOMAIN_RE.finditer(doc.text):
+    for m in DOMAIN_RE.finditer(doc_text(doc)):
         span = doc.char_span(m.start(), m.end(), label="ORG", alignment_mode="contract")
         if span is not None and len(span.text) == m.end() - m.start():
             spans.append(span)
-    for m in shapes.compass_re.finditer(doc.text):
+    for m in shapes.compass_re.finditer(doc_text(doc)):
         span = doc.char_span(m.start(), m.end(), label="PLACE", alignment_mode="contract")
         if span is not None:
             spans.append(span)
@@ -241,8 +266,9 @@ def find_names(doc: Doc, shapes: NameShapes, gaz: Gazetteer) -> list[Span]:
 
 def _after_credit_cue(doc: Doc, start: int, shapes: NameShapes) -> bool:
     """The name right after "Source:" and the like is the outlet."""
-    line_start = doc.text.rfind("\n", 0, doc[start].idx) + 1
-    before = doc.text[line_start:doc[start].idx].rstrip()
+    text = doc_text(doc)
+    line_start = text.rfind("\n", 0, doc[start].idx) + 1
+    before = text[line_start:doc[start].idx].rstrip()
     return any(before.endswith(cue.rstrip()) for cue in shapes.credit_cues)
 
 
@@ -302,6 +328,8 @@ def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer, shapes: Nam
             label = "ORG" if gaz.org(text) else "PLACE" if gaz.place_candidates(text) else None
             if label is None or not doc[i].text[0].isupper():
                 continue
+            if doc[i:min(i + width + 1, len(doc))].text.lower() in shapes.false_orgs:
+                continue  # "Taobao" in "Taobao Villages": a brand used as a modifier
             found.append(Span(doc, i, i + width, label=label))
             taken.update(range(i, i + width))
     return found

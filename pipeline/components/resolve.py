@@ -9,14 +9,12 @@ policies called ORG, lone surnames, photo credits, lower-case words.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline.components.names import BLOCK_LABEL, NameShapes, load_shapes
-from pipeline.gazetteer import Gazetteer, load_gazetteer
+from pipeline.components.names import BLOCK_LABEL, NameDataComponent, doc_text
 
 SPANS_KEY = "news_rules"
 NER_LABELS = {"ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE"}
@@ -37,23 +35,12 @@ def make_news_resolve(nlp: Language, name: str, spans_key: str, labels: list[str
     return EntityResolver(name, spans_key, labels)
 
 
-class EntityResolver:
+class EntityResolver(NameDataComponent):
+    """Chooses the final entities among rule candidates and model entities."""
+
     def __init__(self, name: str, spans_key: str, labels: list[str]):
-        self.name = name
-        self.spans_key = spans_key
+        super().__init__(name, spans_key)
         self.labels = set(labels)
-        self.shapes: NameShapes | None = None
-        self.gazetteer: Gazetteer | None = None
-
-    def initialize(self, get_examples=None, *, nlp=None, shapes_path: str = "", gazetteer_dir: str = "") -> None:
-        self.shapes = load_shapes(Path(shapes_path))
-        self.gazetteer = load_gazetteer(Path(gazetteer_dir))
-
-    def to_disk(self, path, exclude=()):
-        pass
-
-    def from_disk(self, path, exclude=()):
-        return self
 
     def __call__(self, doc: Doc) -> Doc:
         rules = [s for s in doc.spans.get(self.spans_key, []) if s.label_ in self.labels or s.label_ == BLOCK_LABEL]
@@ -93,7 +80,7 @@ class EntityResolver:
         # "Industrial and Commercial Bank of China (ICBC)": the acronym names the same body.
         for span in spans:
             if span.label_ == "ORG":
-                m = ACRONYM_AFTER_RE.match(doc.text, span.end_char)
+                m = ACRONYM_AFTER_RE.match(doc_text(doc), span.end_char)
                 if m:
                     names.setdefault(m.group(1), "ORG")
         names = {k: v for k, v in names.items() if len(k) >= 3 and k[0].isupper()}
@@ -146,6 +133,8 @@ class EntityResolver:
         if shapes is not None:
             if text.lower() in shapes.false_orgs or doc[end - 1].text.title() in shapes.not_org_heads:
                 return None
+            if end < len(doc) and doc[start:end + 1].text.lower() in shapes.false_orgs:
+                return None  # part of a known non-entity: "Taobao" in "Taobao Villages"
             if end - start == 1 and (text in shapes.surnames or text in shapes.ethnic_groups):
                 return None
             if end - start == 1 and start > 0 and doc[start - 1].text in shapes.surnames:
@@ -153,7 +142,7 @@ class EntityResolver:
             if 2 <= end - start <= 3 and doc[start].text in shapes.surnames and not (
                     gaz is not None and (gaz.org(text) or gaz.place_candidates(text))):
                 return None  # "Zhang Yan": a person's name
-            if start > 0 and doc[start - 1].text == "/" or doc.text[max(0, ent.start_char - 1):ent.start_char] == "/":
+            if start > 0 and doc[start - 1].text == "/" or doc_text(doc)[max(0, ent.start_char - 1):ent.start_char] == "/":
                 return None  # a photo credit "(Photo/Li Wei)"
         if _in_headline(doc, start) and not (gaz is not None and (gaz.org(text) or gaz.place_candidates(text))):
             return None  # the model guesses wildly on Title Case Headlines
@@ -171,7 +160,7 @@ def _is_capitalized(token) -> bool:
 
 def _in_headline(doc: Doc, start: int) -> bool:
     """Whether the token's line is written in Title Case."""
-    text = doc.text
+    text = doc_text(doc)
     idx = doc[start].idx
     line = text[text.rfind("\n", 0, idx) + 1: (text.find("\n", idx) + 1 or len(text) + 1) - 1]
     words = [w for w in line.split() if len(w) > 3 and w[0].isalpha()]
