@@ -67,7 +67,7 @@ def _run(corpus: str, out: Path, settings: Settings, workers: Optional[int], sta
         except OutputLocked as exc:
             err.print(f"[red]{exc}[/red]")
             raise typer.Exit(3)
-        except RuntimeError as exc:
+        except (RuntimeError, FileNotFoundError) as exc:
             err.print(f"[red]{exc}[/red]")
             raise typer.Exit(2)
     table = Table(title=f"{out}", show_header=True)

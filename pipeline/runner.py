@@ -315,6 +315,8 @@ def process_corpus(corpus, out_dir: Path, settings: Settings, *, workers: int = 
     sources = discover(corpus)
     summary = RunSummary()
     do_clean, do_extract = "clean" in stages, "extract" in stages
+    if do_extract and not do_clean and not (out_dir / CLEAN_DIR).is_dir():
+        raise FileNotFoundError(f"{out_dir / CLEAN_DIR}: no cleaning output; run `pipeline clean` (or `dvc repro`) first")
     with RunLock(out_dir):
         staging = Staging(out_dir)
         try:
