@@ -42,7 +42,7 @@ SENTENCE_FINAL = ".!?\"”’"
 CREDIT_RE = re.compile(r"\s*[(\[][^()\[\]]{0,80}[)\]]$")
 
 # Five or more capitalized words in a row (joined by spaces or "&"): a menu candidate.
-CAPITALIZED_RUN_RE = re.compile(r"(?:[A-Z][\w'-]*(?:\s+&)?\s+){4,}[A-Z][\w'-]*")
+CAPITALIZED_RUN_RE = re.compile(r"(?:[A-Z][\w'-]*(?:\s+[&/|])?\s+){4,}[A-Z][\w'-]*")
 WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
 # Sentence ends in a collapsed page: punctuation, optional closing quote, space, capital.
 SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’')\]]?\s+(?=[\"“‘(]?[A-Z0-9])")

@@ -11,6 +11,7 @@ and "3,000 mu" as dimensionless numbers.)
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from functools import lru_cache
@@ -27,6 +28,7 @@ QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2
             "q1": 1, "q2": 2, "q3": 3, "q4": 4}
 RELATIVE_WORDS_RE = re.compile(r"\b(this|last|next|ago|yesterday|tomorrow|today|monday|tuesday|wednesday|"
                                r"thursday|friday|saturday|sunday)\b", re.I)
+MONTH_ABBR = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 MONTHS_OF_RE = re.compile(r"\b(first|last|final) (\w+) months of\b")
 NUMBER_WORDS_SMALL = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())}
@@ -226,15 +228,8 @@ def _date_value(text: str, published: str | None) -> str | None:
         year = YEAR_RE.search(text)
         return year.group(1) if year else None
     low = text.lower()
-    if "quarter" in low or re.fullmatch(r"Q[1-4] \d{4}", text):
-        q = QUARTER_RE.search(text)
-        year = YEAR_RE.search(text)
-        y = int(year.group(1)) if year else _relative_year(low, published)
-        if q is None or y is None:
-            return None
-        return f"{y}-Q{QUARTERS[q.group(1).lower()]}"
     months = MONTHS_OF_RE.search(low)
-    if months:
+    if months:  # "first two months of 2023" -> 2023-01/2023-02
         year = YEAR_RE.search(text)
         y = int(year.group(1)) if year else _relative_year(low, published)
         n = NUMBER_WORDS_SMALL.get(months.group(2))
@@ -246,15 +241,39 @@ def _date_value(text: str, published: str | None) -> str | None:
         year = YEAR_RE.search(text)
         y = int(year.group(1)) if year else _relative_year(low, published)
         return str(y) if y else None
+    if "quarter" in low or re.fullmatch(r"Q[1-4] \d{4}", text):
+        # ISO 8601 has no quarters: a quarter is the interval of its months.
+        q = QUARTER_RE.search(text)
+        year = YEAR_RE.search(text)
+        y = int(year.group(1)) if year else _relative_year(low, published)
+        if q is None or y is None:
+            return None
+        first = 3 * QUARTERS[q.group(1).lower()] - 2
+        return f"{y}-{first:02d}/{y}-{first + 2:02d}"
+    half_of_month = re.match(r"(first|second) half of (\w+)", low)
+    if half_of_month and half_of_month.group(2)[:3] in MONTH_ABBR:
+        point = _parse_point(text.split(" of ", 1)[1], published)
+        if not point:
+            return None
+        y, m = map(int, point.split("-")[:2])
+        last = calendar.monthrange(y, m)[1]
+        if half_of_month.group(1) == "first":
+            return f"{y}-{m:02d}-01/{y}-{m:02d}-15"
+        return f"{y}-{m:02d}-16/{y}-{m:02d}-{last}"
     if "half of" in low:
         year = YEAR_RE.search(text)
         y = int(year.group(1)) if year else _relative_year(low, published)
-        return f"{y}-H{1 if low.startswith('first') else 2}" if y else None
-    m = re.fullmatch(r"(\d{4}) ?(?:-|–|to|through|until) ?(\d{2}|\d{4})", text)
+        if not y:
+            return None
+        return f"{y}-01/{y}-06" if low.startswith("first") else f"{y}-07/{y}-12"
+    seasonal = re.match(r"(?:early|mid|late)[- ](.+)$", text, flags=re.I)
+    if seasonal:  # "late March": the month, at month precision
+        return _date_value(seasonal.group(1), published)
+    m = re.fullmatch(r"(\d{4}) ?(?:-|–|to|through|until|and) ?(\d{2}|\d{4})", text)
     if m:
         end = m.group(2) if len(m.group(2)) == 4 else m.group(1)[:2] + m.group(2)
         return f"{m.group(1)}/{end}"
-    parts = re.split(r"\s(?:to|through|until)\s|\s[–-]\s|(?<=[a-z])[–-](?=[A-Z][a-z])", text, maxsplit=1)
+    parts = re.split(r"\s(?:to|through|until|and)\s|\s[–-]\s|(?<=[a-z])[–-](?=[A-Z][a-z])", text, maxsplit=1)
     if len(parts) == 2:
         left, right = parts
         tail = re.search(r"(,?\s\d{4}|\s(?:this|last|next) year)$", right)

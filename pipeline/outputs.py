@@ -12,6 +12,11 @@ import os
 import shutil
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # not POSIX: the lock file alone, with a pid staleness check
+    fcntl = None
+
 LOCK_NAME = ".pipeline.lock"
 STAGING_NAME = ".staging"
 
@@ -37,13 +42,53 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 class RunLock:
-    """An exclusive lock file in the output folder (refuses a second run)."""
+    """An exclusive lock on the output folder (refuses a second run).
+
+    On POSIX the lock is a kernel record lock on OUT/.pipeline.lock: taking it
+    is atomic, it is released when the process dies (a killed run never
+    blocks the next one), and forked workers do not inherit it.
+    """
+
+    _held: set[str] = set()  # record locks are per process: refuse a second holder in this one too
 
     def __init__(self, out_dir: Path):
         self.path = out_dir / LOCK_NAME
+        self._fd: int | None = None
 
     def __enter__(self) -> "RunLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if fcntl is None:
+            return self._enter_exclusive()
+        key = os.path.abspath(self.path)
+        if key in RunLock._held:
+            raise self._locked(os.getpid())  # reading the file here would drop this process's lock
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise self._locked() from None
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(self.path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)  # the previous holder removed this file as we opened it: take a fresh one
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+        RunLock._held.add(key)
+        return self
+
+    def _locked(self, owner: int | None = None) -> OutputLocked:
+        return OutputLocked(
+            f"{self.path.parent}: another pipeline run is writing here "
+            f"(lock {self.path} held by pid {owner or self._owner()}); wait for it to finish"
+        )
+
+    def _enter_exclusive(self) -> "RunLock":
         for _ in range(2):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
@@ -51,10 +96,7 @@ class RunLock:
                 if self._stale():
                     self.path.unlink(missing_ok=True)
                     continue
-                raise OutputLocked(
-                    f"{self.path.parent}: another pipeline run is writing here "
-                    f"(lock {self.path} held by pid {self._owner()}); wait for it or remove the lock"
-                ) from None
+                raise self._locked() from None
             with os.fdopen(fd, "w") as fh:
                 fh.write(str(os.getpid()))
             return self
@@ -62,7 +104,7 @@ class RunLock:
 
     def _owner(self) -> int | None:
         try:
-            return int(self.path.read_text().strip() or 0)
+            return int(self.path.read_text().strip() or 0) or None
         except (OSError, ValueError):
             return None
 
@@ -80,7 +122,11 @@ class RunLock:
         return False
 
     def __exit__(self, *exc) -> None:
-        self.path.unlink(missing_ok=True)
+        self.path.unlink(missing_ok=True)  # while still holding the lock
+        if self._fd is not None:
+            RunLock._held.discard(os.path.abspath(self.path))
+            os.close(self._fd)
+            self._fd = None
 
 
 class Staging:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -28,9 +29,22 @@ BOMS = (
 # Share of control characters above which decoded "text" is really binary.
 MAX_CONTROL_RATIO = 0.01
 SINGLE_BYTE_LATIN = ("cp125", "iso8859", "latin", "mac_")
-# Korean and Japanese code pages share GB18030's byte ranges: an English page in
-# GB18030 with a few é or € is often detected as cp949 and garbled.
-KOREAN_JAPANESE = ("cp949", "euc_kr", "johab", "iso2022", "shift_jis", "cp932", "euc_j")
+# Code pages tried first, before charset-normalizer's guesses, which are
+# unreliable on English pages with only a few non-ASCII characters (an English
+# page in GB18030 or Big5 is often "detected" as ISO 8859-14 or cp949).
+# Windows-1252 is by far the likeliest single-byte page for English news.
+NEWS_CODE_PAGES = ("cp1252", "gb18030", "big5")
+# What a wrong code page yields in English and Chinese news: characters other
+# than ASCII, accented Latin letters, general punctuation (curly quotes,
+# dashes), currency signs, CJK ideographs and punctuation, full-width forms;
+# two Latin-1 characters in a row ("Ã©", "¡¯": a multi-byte character read one
+# byte at a time); a CJK ideograph glued to a Latin letter (a Latin page read
+# as GB18030 or Big5).
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
+IMPLAUSIBLE_RE = re.compile(
+    rf"[^\x00-\x7f\u00a0\u00c0-\u017f\u2010-\u203a\u20ac\u3000-\u303f{CJK}\uff01-\uff5e£¥¢°·×©®™½¼¾±²³µ§]"
+    rf"|[\u00a0-\u017f]{{2}}|[A-Za-z\u00c0-\u017f][{CJK}]|[{CJK}][A-Za-z\u00c0-\u017f]"
+)
 
 
 class ReadError(Exception):
@@ -88,6 +102,8 @@ def _discover_url(url: str) -> list[SourceFile]:
     import fsspec
 
     fs, root = fsspec.core.url_to_fs(url)
+    if "file" in ((fs.protocol,) if isinstance(fs.protocol, str) else fs.protocol):
+        return discover(Path(root))  # local: the same walk, so symlinks leaving the corpus stay out
     protocol = url.split("://", 1)[0]
     root = root.rstrip("/")
     found = []
@@ -160,20 +176,22 @@ def decode(data: bytes) -> tuple[str, str]:
     best = matches.best()
     if best is None:
         raise ReadError("not text (no encoding fits)")
-    if best.encoding.startswith(SINGLE_BYTE_LATIN):
-        # The single-byte Latin code pages are nearly indistinguishable on short
-        # texts; for English news Windows-1252 is by far the likeliest.
+    # The news code pages, then charset-normalizer's guesses in its order: the
+    # first decoding with the fewest implausible characters wins.
+    chosen = None
+    for name in dict.fromkeys(list(NEWS_CODE_PAGES) + [m.encoding for m in matches]):
         try:
-            return _check_text(data.decode("cp1252")), "cp1252"
-        except UnicodeDecodeError:
-            pass
-    if best.encoding.startswith(KOREAN_JAPANESE):
-        # For Chinese and English news GB18030 is far likelier than these.
-        for match in matches:
-            if match.encoding == "gb18030":
-                best = match
-                break
-    return _check_text(str(best)), best.encoding
+            text = data.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        score = len(IMPLAUSIBLE_RE.findall(text))
+        if chosen is None or score < chosen[0]:
+            chosen = (score, text, name)
+        if score == 0:
+            break
+    if chosen is None:
+        return _check_text(str(best)), best.encoding
+    return _check_text(chosen[1]), chosen[2]
 
 
 def _check_text(text: str) -> str:

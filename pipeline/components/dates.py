@@ -36,7 +36,14 @@ DATE_PATTERNS = [
     r"\b(?:19|20)\d\d/\d{1,2}/\d{1,2}\b",
     rf"\b\d{{1,2}}-{MONTH}-{YEAR}\b",
     # Parts of a year: "first two months of 2023", "first half of the year", "end of last year".
-    rf"\b{PART_OF_YEAR} of (?:{YEAR}|{RELATIVE_YEAR}|the year)\b",
+    rf"\b{PART_OF_YEAR} of (?:{YEAR}|{RELATIVE_YEAR}|the year|{FULL_MONTH})\b",
+    # "between January and April": both ends in one span ("between" stays out).
+    rf"(?<=\bbetween ){MONTH}(?: {DAY})? and {MONTH}(?: {DAY})?(?:,? {YEAR}| {RELATIVE_YEAR})?\b",
+    rf"(?<=\bbetween ){YEAR} and {YEAR}\b",
+    # "late March", "mid-February", "early 2021".
+    rf"\b(?:early|mid|late)[- ](?:{FULL_MONTH}|{YEAR})(?: {YEAR})?\b",
+    # British order without a year: "on 1 September", "10 October".
+    rf"\b(?:[12]\d|3[01]|0?[1-9]) {FULL_MONTH}\b{NOT_YEAR_NEXT}",
     # Ranges before single dates, so that both ends stay in one span.
     rf"\b{MONTH}(?: {DAY})? (?:to|-|–|through|until) {MONTH}(?: {DAY})?(?:,? {YEAR}| {RELATIVE_YEAR})?\b",
     rf"(?<![\w$¥€£.,/-]){YEAR} ?(?:to|-|–|through|until) ?(?:{YEAR}|\d{{2}})(?![\w%,.]\d|\d)",

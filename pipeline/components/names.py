@@ -59,6 +59,7 @@ class NameShapes:
     credit_cues: tuple[str, ...]
     legal_suffixes: frozenset[str]
     run_breakers: frozenset[str]
+    org_cue_nouns: frozenset[str]
     compass_re: re.Pattern
 
 
@@ -80,6 +81,7 @@ def load_shapes(path: Path) -> NameShapes:
         credit_cues=tuple(data.get("credit_cues", [])),
         legal_suffixes=frozenset(data.get("legal_suffixes", [])),
         run_breakers=frozenset(data.get("run_breakers", [])),
+        org_cue_nouns=frozenset(data.get("org_cue_nouns", [])),
         compass_re=re.compile(rf"\b(?:{compass}|{compass_lower})(?:-| )China\b"),
     )
 
@@ -162,6 +164,9 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
                 j += 1
             else:
                 break
+        if end < n and doc[end].text in shapes.legal_suffixes and not _breaks_after(doc[end - 1]):
+            end += 1  # "Harcourt & Pryce plc"
+            j = max(j, end)
         # "Zhejiang Lanhua Logistics Co., Ltd.": a legal suffix after a comma belongs to the name.
         while (end + 1 < n and doc[end].text == "," and doc[end + 1].text in shapes.legal_suffixes
                and doc[end - 1].text in shapes.legal_suffixes | shapes.org_heads):
@@ -207,10 +212,13 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
             left_ok = (_has_head(doc, *left, shapes) or _known(doc, *left, gaz)
                        or _ends_with_place_designator(doc, *left, shapes))
             right_ok = _has_head(doc, k + 1, seg_end, shapes) or _known(doc, k + 1, seg_end, gaz)
-            if left_ok and right_ok and not _last_is_designator(doc, end, shapes):
+            both_places = bool(gaz.place_candidates(doc[start:k].text)) and (
+                bool(gaz.place_candidates(doc[k + 1:end].text)) or _ends_with_place_designator(doc, k + 1, end, shapes))
+            if left_ok and right_ok and (both_places or not _last_is_designator(doc, end, shapes)):
                 return split_run(doc, *left, shapes, gaz) + split_run(doc, *right, shapes, gaz)
         elif tok in POSSESSIVE:
-            if not _has_head(doc, k + 1, end, shapes):
+            # "Singapore's Sea Ltd" is two names; "China Women's Development Foundation" one.
+            if not _has_head(doc, k + 1, end, shapes) or gaz.place_candidates(doc[start:k].text):
                 return split_run(doc, *left, shapes, gaz) + split_run(doc, *right, shapes, gaz)
     while end > start and (doc[end - 1].text in shapes.connectors or doc[end - 1].text in POSSESSIVE):
         end -= 1
@@ -272,6 +280,16 @@ def _after_credit_cue(doc: Doc, start: int, shapes: NameShapes) -> bool:
     return any(before.endswith(cue.rstrip()) for cue in shapes.credit_cues)
 
 
+def _after_org_cue(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer) -> bool:
+    """A name right after a lower-case organization noun: "logistics firm Kerry Express"."""
+    if start == 0 or doc[start - 1].text not in shapes.org_cue_nouns:
+        return False
+    text = doc[start:end].text
+    if gaz.place_candidates(text) or doc[start].text.title() in shapes.surnames:
+        return False  # "the company's Beijing office", "firm founder Li"
+    return True
+
+
 def _split_at_and(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
     for k in range(start + 1, end - 1):
         if doc[k].text in ("and", "&"):
@@ -289,7 +307,7 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
     if end - start >= 2 and doc[end - 1].text.title() in shapes.not_org_heads:
         # An event, policy or plan ("China Intangible Heritage Expo"): nothing inside is labeled.
         return [Span(doc, start, end, label=BLOCK_LABEL)]
-    if _after_credit_cue(doc, start, shapes):
+    if _after_credit_cue(doc, start, shapes) or _after_org_cue(doc, start, end, shapes, gaz):
         return [Span(doc, start, end, label="ORG")]
     if _has_head(doc, start, end, shapes) and doc[end - 1].text not in shapes.not_org_heads:
         return [Span(doc, start, end, label="ORG")]

@@ -44,6 +44,7 @@ class EntityResolver(NameDataComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         rules = [s for s in doc.spans.get(self.spans_key, []) if s.label_ in self.labels or s.label_ == BLOCK_LABEL]
+        self._common_acronyms = _acronyms_of_common_nouns(doc_text(doc))
         chosen = filter_spans(rules)
         taken = set()
         for span in chosen:
@@ -135,7 +136,7 @@ class EntityResolver(NameDataComponent):
                 return None
             if end < len(doc) and doc[start:end + 1].text.lower() in shapes.false_orgs:
                 return None  # part of a known non-entity: "Taobao" in "Taobao Villages"
-            if end - start == 1 and (text in shapes.surnames or text in shapes.ethnic_groups):
+            if end - start == 1 and (text in shapes.surnames or text in shapes.ethnic_groups or text in shapes.leading_stop):
                 return None
             if end - start == 1 and start > 0 and doc[start - 1].text in shapes.surnames:
                 return None  # a given name: "Ma Xiping"
@@ -144,6 +145,8 @@ class EntityResolver(NameDataComponent):
                 return None  # "Zhang Yan": a person's name
             if start > 0 and doc[start - 1].text == "/" or doc_text(doc)[max(0, ent.start_char - 1):ent.start_char] == "/":
                 return None  # a photo credit "(Photo/Li Wei)"
+        if text in getattr(self, "_common_acronyms", ()):
+            return None  # "new energy vehicle (NEV)": an abbreviation, not a name
         if _in_headline(doc, start) and not (gaz is not None and (gaz.org(text) or gaz.place_candidates(text))):
             return None  # the model guesses wildly on Title Case Headlines
         if gaz is not None:
@@ -167,3 +170,16 @@ def _in_headline(doc: Doc, start: int) -> bool:
     if len(words) < HEADLINE_MIN_WORDS:
         return False
     return sum(1 for w in words if w[0].isupper()) / len(words) >= HEADLINE_CAPITALIZED_SHARE
+
+
+def _acronyms_of_common_nouns(text: str) -> set[str]:
+    """Acronyms the text defines for lower-case phrases: "new energy vehicle (NEV)"."""
+    found = set()
+    for m in re.finditer(r"\(([A-Z]{2,6})s?\)", text):
+        acronym = m.group(1)
+        words = re.findall(r"[A-Za-z][\w'-]*", text[max(0, m.start() - 80):m.start()])[-len(acronym):]
+        initials = "".join(w[0] for w in words).upper()
+        if initials == acronym and sum(1 for w in words[1:] if w[0].islower()) >= len(words[1:]) - 0 and words[1:]:
+            found.add(acronym)
+            found.add(acronym + "s")
+    return found
