@@ -39,10 +39,11 @@ TITLE_MIN_WORDS = 5
 # Paragraphs end with punctuation; a line this long without it is prose anyway.
 PROSE_WITHOUT_PUNCTUATION_WORDS = 30
 SENTENCE_FINAL = ".!?\"”’"
-CREDIT_RE = re.compile(r"\s*[(\[][^()\[\]]{0,80}[)\]]$")
+CREDIT_RE = re.compile(r"[(\[][^()\[\]]{0,80}[)\]]$")  # no leading \s*: it would rescan whitespace runs
 
 # Five or more capitalized words in a row (joined by spaces or "&"): a menu candidate.
 CAPITALIZED_RUN_RE = re.compile(r"(?:[A-Z][\w'-]*(?:\s+[&/|])?\s+){4,}[A-Z][\w'-]*")
+BREADCRUMB_SEPARATOR_RE = re.compile(r"[/>|»]")
 WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
 # Sentence ends in a collapsed page: punctuation, optional closing quote, space, capital.
 SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’')\]]?\s+(?=[\"“‘(]?[A-Z0-9])")
@@ -216,7 +217,7 @@ def _is_menu(text: str, vocab: Vocabulary) -> bool:
 
 def _is_breadcrumb(text: str) -> bool:
     """"Home / Business / Companies", "News > Updates > ICBC News", "Business / Companies"."""
-    parts = re.split(r"\s*(?:/|>|\||»)\s*", text)
+    parts = [p.strip() for p in BREADCRUMB_SEPARATOR_RE.split(text)]
     if len(parts) < 2 or len(parts) == 2 and not all(p[:1].isupper() and len(p.split()) <= 2 for p in parts):
         return False
     return all(0 < len(p.split()) <= 4 for p in parts if p) and not text.rstrip().endswith(".")

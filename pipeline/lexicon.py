@@ -89,7 +89,8 @@ def load_lexicon(path: Path) -> Lexicon:
     conn = r"\s?(?:-|–|—|\bto\b|\band\b)\s?"
     prefix = _alternation(data["currency_prefix"])
     suffix = _alternation(data["currency_suffix"])
-    lead = rf"(?<![\w.$¥€£])(?:{qual}\s)?"
+    # No start right after a comma or digit: "1,000,000,..." must be read once, not from every comma.
+    lead = rf"(?<![\w.,$¥€£])(?:{qual}\s)?"
     tens = _alternation([w for w, v in number_words.items() if v >= 20 and v % 10 == 0 and " " not in w])
     ones = _alternation([w for w, v in number_words.items() if v < 10])
     words = _alternation(number_words)

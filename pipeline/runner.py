@@ -115,7 +115,10 @@ class Extractor:
                 end = cut + 2 if cut > start else end
             pieces.append(text[start:end])
             start = end
-        return Doc.from_docs(list(self.nlp.pipe(pieces)), ensure_whitespace=False)
+        docs = list(self.nlp.pipe(pieces))
+        for doc in docs:  # caches of the text: Doc.from_docs would warn with all of it
+            doc.user_data.clear()
+        return Doc.from_docs(docs, ensure_whitespace=False)
 
 
 def document_info(source: SourceFile) -> dict:
@@ -251,19 +254,36 @@ def iter_results(sources: list[SourceFile], settings: Settings, workers: int, ex
             except ReadError:
                 continue
             keys[source.doc] = key
-            if cache.has(key):
+            if cache.get(key) is not None:  # readable, not just present: a torn entry is recomputed
                 cached.add(source.doc)
     todo = [s for s in sources if s.doc not in cached]
     computed = _compute(todo, settings, workers, extract, cleaned_from, dask) if todo else iter(())
     for source in sources:
-        payload = cache.get(keys[source.doc]) if source.doc in cached else None
-        if payload is not None:
-            yield DocumentResult(**payload)
+        if source.doc in cached:
+            payload = cache.get(keys[source.doc])
+            if payload is not None:
+                yield _as_source(DocumentResult(**payload), source)
+                continue
+            # The entry vanished since the first pass: compute this one here.
+            if _WORKER.get("settings") is not settings:
+                _init_worker(settings, extract, cleaned_from)
+            yield process_document(source, settings, _WORKER["extractor"], cleaned_from)
             continue
         result = next(computed)
         if cache is not None and result.ok and source.doc in keys:
             cache.put(keys[source.doc], asdict(result))
         yield result
+
+
+def _as_source(result: DocumentResult, source: SourceFile) -> DocumentResult:
+    """A cached result re-labeled for this file: byte-identical files share one entry."""
+    result.doc = source.doc
+    result.info.update(doc=source.doc, path=source.relpath)
+    for entity in result.entities:
+        entity["doc"] = source.doc
+    if result.sidecar is not None:
+        result.sidecar["doc"] = source.doc
+    return result
 
 
 def _compute(sources: list[SourceFile], settings: Settings, workers: int, extract: bool,

@@ -35,6 +35,16 @@ DOMAIN_RE = re.compile(
 POSSESSIVE = ("'s", "’s")
 
 
+def _person_tokens(doc: Doc) -> frozenset[int]:
+    """Token indices inside multi-word PERSON entities, computed once per Doc
+    (Doc.ents rebuilds every span on each access)."""
+    tokens = doc.user_data.get("news.persons")
+    if tokens is None:
+        tokens = doc.user_data["news.persons"] = frozenset(
+            t.i for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1 for t in ent)
+    return tokens
+
+
 def doc_text(doc: Doc) -> str:
     """doc.text, built once per Doc: spaCy rebuilds it from the tokens on every access."""
     text = doc.user_data.get("news.text")
@@ -328,8 +338,7 @@ def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer, shapes: Nam
     surnames: "Huang" is a person before it is a town.
     """
     found: list[Span] = []
-    taken: set[int] = {t.i for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1
-                       for t in ent if start <= t.i < end}
+    taken: set[int] = {i for i in _person_tokens(doc) if start <= i < end}
     for k in range(start, end):
         word = doc[k].text.title()
         if word in shapes.surnames or word in shapes.ethnic_groups:
