@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import multiprocessing as mp
-import os
 import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -433,6 +432,6 @@ def _csv_row(entity: dict) -> dict:
     """Flatten the nested place/org records into place_* / org_* columns."""
     row = {k: ("" if v is None else v) for k, v in entity.items() if not isinstance(v, dict)}
     for key in ("place", "org"):
-        for field, value in (entity.get(key) or {}).items():
-            row[f"{key}_{field}"] = "" if value is None else value
+        for name, value in (entity.get(key) or {}).items():
+            row[f"{key}_{name}"] = "" if value is None else value
     return row

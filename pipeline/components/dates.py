@@ -12,6 +12,8 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipeline.components.spans import add_char_spans, doc_text
+
 SPANS_KEY = "news_rules"
 
 FULL_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -56,7 +58,7 @@ DATE_PATTERNS = [
     rf"\b(?:first|second) half of (?:{YEAR}|{RELATIVE_YEAR})\b",
     rf"\bQ[1-4] {YEAR}\b",
     rf"\b(?:[Ff]iscal(?: year)?|FY) ?{YEAR}\b",
-    rf"\b\d{{1,2}}(?:st|nd|rd|th) Five-Year Plan period\b",
+    r"\b\d{1,2}(?:st|nd|rd|th) Five-Year Plan period\b",
     rf"\b{RELATIVE_YEAR}\b",
     r"\b(?:[Tt]his|[Ll]ast|[Nn]ext) (?:month|week|quarter)\b",
     rf"\b(?:[Ll]ast |[Nn]ext |[Tt]his )?{WEEKDAY}\b",
@@ -89,13 +91,7 @@ class DatesRecognizer:
         self.spans_key = spans_key
 
     def __call__(self, doc: Doc) -> Doc:
-        group = list(doc.spans.get(self.spans_key, []))
-        for start, end in find_dates(doc.text):
-            span = doc.char_span(start, end, label="DATE", alignment_mode="expand")
-            if span is not None:
-                group.append(span)
-        doc.spans[self.spans_key] = group
-        return doc
+        return add_char_spans(doc, self.spans_key, ((s, e, "DATE") for s, e in find_dates(doc_text(doc))))
 
 
 def find_dates(text: str) -> list[tuple[int, int]]:

@@ -24,6 +24,7 @@ import yaml
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from pipeline.components.spans import doc_text
 from pipeline.gazetteer import Gazetteer, load_gazetteer
 
 SPANS_KEY = "news_rules"
@@ -43,14 +44,6 @@ def _person_tokens(doc: Doc) -> frozenset[int]:
         tokens = doc.user_data["news.persons"] = frozenset(
             t.i for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1 for t in ent)
     return tokens
-
-
-def doc_text(doc: Doc) -> str:
-    """doc.text, built once per Doc: spaCy rebuilds it from the tokens on every access."""
-    text = doc.user_data.get("news.text")
-    if text is None:
-        text = doc.user_data["news.text"] = doc.text
-    return text
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ import warnings
 from pathlib import Path
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
+from pipeline.components.spans import add_char_spans, doc_text
 from pipeline.lexicon import Lexicon, load_lexicon
 
 SPANS_KEY = "news_rules"
@@ -36,14 +37,7 @@ class NumbersRecognizer:
         if self.lexicon is None:
             warnings.warn(f"[W-NEWS-001] {self.name} has no lexicon: call initialize(lexicon_path=...)")
             return doc
-        found = find_amounts(doc.text, self.lexicon)
-        group = list(doc.spans.get(self.spans_key, []))
-        for start, end, label in found:
-            span = doc.char_span(start, end, label=label, alignment_mode="expand")
-            if span is not None:
-                group.append(span)
-        doc.spans[self.spans_key] = group
-        return doc
+        return add_char_spans(doc, self.spans_key, find_amounts(doc_text(doc), self.lexicon))
 
     # Serialization: the lexicon is a file under models/, referenced from the config.
     def to_disk(self, path, exclude=()):

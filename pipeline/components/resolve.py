@@ -14,7 +14,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline.components.names import BLOCK_LABEL, NameDataComponent, doc_text
+from pipeline.components.names import BLOCK_LABEL, NameDataComponent
+from pipeline.components.spans import doc_text
 
 SPANS_KEY = "news_rules"
 NER_LABELS = {"ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE"}
