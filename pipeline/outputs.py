@@ -30,14 +30,19 @@ def dumps(record: dict) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(", ", ": "))
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename into place."""
+def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
+    """Write via a temporary file in the same folder and rename into place.
+
+    `durable=False` skips the per-file fsync: for files written into the
+    staging folder, which `Staging.publish` syncs once before moving them.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     with tmp.open("w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
+        if durable:
+            fh.flush()
+            os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
@@ -146,6 +151,7 @@ class Staging:
 
     def publish(self, names: list[str]) -> None:
         """Move each staged file or folder into the output folder."""
+        os.sync()  # one flush for everything staged, before anything replaces the old outputs
         for name in names:
             src, dst = self.root / name, self.out_dir / name
             if not src.exists():

@@ -253,7 +253,7 @@ def iter_results(sources: list[SourceFile], settings: Settings, workers: int, ex
             except ReadError:
                 continue
             keys[source.doc] = key
-            if cache.get(key) is not None:  # readable, not just present: a torn entry is recomputed
+            if cache.has(key):  # an entry that turns out unreadable is recomputed below
                 cached.add(source.doc)
     todo = [s for s in sources if s.doc not in cached]
     computed = _compute(todo, settings, workers, extract, cleaned_from, dask) if todo else iter(())
@@ -378,8 +378,9 @@ def _write_all(results: Iterator[DocumentResult], staging: Staging, summary: Run
                 summary.labels[entity["label"]] += 1
                 registry.add(result.doc, entity)
             if do_clean and result.clean_text is not None:
-                atomic_write_text(staging.path(f"{CLEAN_DIR}/{result.doc}.txt"), result.clean_text)
-                atomic_write_text(staging.path(f"{CLEAN_DIR}/{result.doc}.json"), dumps(result.sidecar) + "\n")
+                atomic_write_text(staging.path(f"{CLEAN_DIR}/{result.doc}.txt"), result.clean_text, durable=False)
+                atomic_write_text(staging.path(f"{CLEAN_DIR}/{result.doc}.json"), dumps(result.sidecar) + "\n",
+                                  durable=False)
             if on_document is not None:
                 on_document(result)
     if do_extract:
