@@ -9,6 +9,7 @@ arrive, so memory does not grow with the corpus. A bad file becomes a
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import multiprocessing as mp
@@ -31,6 +32,8 @@ ORGANIZATIONS_CSV = "organizations.csv"
 # Documents a worker takes at a time: one nlp.pipe batch, small enough to keep
 # both workers busy to the end of the corpus.
 DOCUMENTS_PER_TASK = 8
+# Records what the outputs in a folder were made from, so an unchanged re-run can stop early.
+STATE_NAME = ".pipeline-state.json"
 PLACES_CSV = "places.csv"
 DOCUMENTS = "documents.jsonl"
 CLEAN_DIR = "clean"
@@ -336,24 +339,66 @@ def process_corpus(corpus, out_dir: Path, settings: Settings, *, workers: int = 
     do_clean, do_extract = "clean" in stages, "extract" in stages
     if do_extract and not do_clean and not (out_dir / CLEAN_DIR).is_dir():
         raise FileNotFoundError(f"{out_dir / CLEAN_DIR}: no cleaning output; run `pipeline clean` (or `dvc repro`) first")
+    # Each stage owns its files (DVC needs disjoint outs): clean writes
+    # documents.jsonl and clean/, extract writes the entities.
+    published = ([DOCUMENTS, CLEAN_DIR] if do_clean else []) + (
+        [ENTITIES, ENTITIES_CSV, ORGANIZATIONS_CSV, PLACES_CSV] if do_extract else [])
     with RunLock(out_dir):
+        cache = None
+        if cache_dir is not None and do_clean:  # extract-only reads clean/ from disk: not cached
+            cache = ResultCache(Path(cache_dir), extractor_version(settings, stages))
+        fingerprint = _fingerprint(sources, cache, published)
+        state = _read_state(out_dir)
+        if fingerprint and state.get("fingerprint") == fingerprint and all((out_dir / n).exists() for n in published):
+            return _summary_from(state)  # same inputs, same extractor, outputs in place: nothing to redo
         staging = Staging(out_dir)
         try:
-            cache = None
-            if cache_dir is not None and do_clean:  # extract-only reads clean/ from disk: not cached
-                cache = ResultCache(Path(cache_dir), extractor_version(settings, stages))
             results = iter_results(sources, settings, workers, do_extract,
                                    cleaned_from=None if do_clean else out_dir, cache=cache, dask=dask)
             _write_all(results, staging, summary, do_clean, do_extract, on_document)
-            # Each stage owns its files (DVC needs disjoint outs): clean writes
-            # documents.jsonl and clean/, extract writes the entities.
-            published = ([DOCUMENTS, CLEAN_DIR] if do_clean else []) + (
-                [ENTITIES, ENTITIES_CSV, ORGANIZATIONS_CSV, PLACES_CSV] if do_extract else [])
             staging.publish(published)
         except BaseException:
             staging.discard()
             raise
+        _write_state(out_dir, fingerprint, summary)
     return summary
+
+
+def _fingerprint(sources: list[SourceFile], cache: ResultCache | None, published: list[str]) -> str | None:
+    """A hash of every input and the extractor version (None without a cache)."""
+    if cache is None:
+        return None
+    digest = hashlib.sha256(cache.version.encode())
+    for source in sources:
+        try:
+            key = cache.key(read_bytes(source))
+        except ReadError as exc:
+            key = f"error:{exc}"
+        digest.update(f"{source.doc}\0{source.relpath}\0{key}\0".encode())
+    digest.update(",".join(published).encode())
+    return digest.hexdigest()
+
+
+def _read_state(out_dir: Path) -> dict:
+    try:
+        return json.loads((out_dir / STATE_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_state(out_dir: Path, fingerprint: str | None, summary: RunSummary) -> None:
+    path = out_dir / STATE_NAME
+    if fingerprint is None:
+        path.unlink(missing_ok=True)
+        return
+    atomic_write_text(path, json.dumps({
+        "fingerprint": fingerprint, "documents": summary.documents, "words": summary.words,
+        "labels": dict(sorted(summary.labels.items())), "failed": summary.failed}, ensure_ascii=False) + "\n")
+
+
+def _summary_from(state: dict) -> RunSummary:
+    return RunSummary(documents=state["documents"], failed=[tuple(f) for f in state["failed"]],
+                      labels=Counter(state["labels"]), words=state["words"])
 
 
 def _write_all(results: Iterator[DocumentResult], staging: Staging, summary: RunSummary, do_clean: bool,

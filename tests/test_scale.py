@@ -67,3 +67,24 @@ def test_fsspec_corpus_url(small_corpus, tmp_path, settings):
     via_url = tmp_path / "url"
     process_corpus(f"file://{small_corpus}", via_url, settings)
     _same(local, via_url)
+
+
+def test_unchanged_rerun_into_the_same_folder_stops_early(small_corpus, tmp_path, settings, monkeypatch):
+    import pipeline.runner as runner
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    first = process_corpus(small_corpus, out, settings, cache_dir=cache)
+    before = {name: (out / name).read_bytes() for name in OUTPUT_FILES}
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("an unchanged corpus must not be processed again")
+
+    monkeypatch.setattr(runner, "iter_results", no_work)
+    again = process_corpus(small_corpus, out, settings, cache_dir=cache)
+    assert (again.documents, dict(again.labels)) == (first.documents, dict(first.labels))
+    assert {name: (out / name).read_bytes() for name in OUTPUT_FILES} == before
+
+    monkeypatch.undo()
+    (small_corpus / FEW[0]).write_text("Beijing said sales rose 5 percent in 2019.\n", encoding="utf-8")
+    process_corpus(small_corpus, out, settings, cache_dir=cache)
+    assert (out / "entities.jsonl").read_bytes() != before["entities.jsonl"]
