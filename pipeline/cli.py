@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pipeline.cache import DEFAULT_CACHE_DIR
 from pipeline.settings import LABELS, Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -29,7 +30,7 @@ MODEL_OPT = typer.Option(None, "--model", help="Installed spaCy pipeline for NER
 WORKERS_OPT = typer.Option(None, "--workers", "-w", help="Local worker processes (default: CPU count).")
 STRICT_OPT = typer.Option(False, "--strict", help="Exit 1 if any file failed.")
 NO_CACHE_OPT = typer.Option(False, "--no-cache", help="Recompute every document (ignore and do not fill the cache).")
-CACHE_DIR_OPT = typer.Option(Path(".cache/pipeline"), "--cache-dir",
+CACHE_DIR_OPT = typer.Option(DEFAULT_CACHE_DIR, "--cache-dir",
                              help="Per-document result cache, keyed on raw bytes + extractor version.")
 DASK_OPT = typer.Option(None, "--dask", help="Run on a Dask cluster: a scheduler address (tcp://host:8786) or "
                         "'local' for a LocalCluster on this machine.")
