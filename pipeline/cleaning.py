@@ -15,6 +15,7 @@ HTML.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -460,12 +461,10 @@ class _VisibleText(HTMLParser):
             self.raw_len.append(len(raw_text))
 
     def handle_entityref(self, name):
-        import html
         raw_text = f"&{name};"
         self._ref(html.unescape(raw_text), raw_text)
 
     def handle_charref(self, name):
-        import html
         raw_text = f"&#{name};"
         self._ref(html.unescape(raw_text), raw_text)
 

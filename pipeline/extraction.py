@@ -15,14 +15,12 @@ from pipeline.cleaning import CleanedDocument
 from pipeline.grounding import canonical_orgs, ground_places
 from pipeline.lexicon import Lexicon, lexicon_path, load_lexicon
 from pipeline.normalization import normalize_date, normalize_money, normalize_percent, normalize_quantity
+from pipeline.outputs import ENTITY_FIELDS
 from pipeline.settings import Settings
 
 # Characters the tokenizer handles badly, replaced one-for-one (offsets unchanged).
 MODEL_TEXT_TRANSLATION = str.maketrans({"\u00a0": " ", "\u3000": " ", "\u2009": " ", "\u202f": " ", "\t": " "})
 CONVERSION_GAP_RE = re.compile(r"\s*\(\s*(?:about\s|around\s|or\s|approximately\s)?$")
-# Field order of an entity record (and of entities.csv).
-ENTITY_FIELDS = ("doc", "label", "start", "end", "text", "amount", "amount_max", "currency", "qualifier",
-                 "equivalent_of", "value", "value_max", "unit", "value_si", "unit_si", "place", "org")
 
 
 def load_pipeline(settings: Settings) -> Language:

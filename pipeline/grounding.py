@@ -81,7 +81,7 @@ def ground_places(entities: list[dict], raw: str, gaz: Gazetteer, shapes: NameSh
         if best is not None:
             record = best.as_dict()
         else:
-            parent_place = _candidates(parent_base, gaz)[0] if parent_base and _candidates(parent_base, gaz) else None
+            parent_place = next(iter(_candidates(parent_base, gaz)), None) if parent_base else None
             record = {"id": None, "name": base, "level": level if level else "region" if base.endswith("China") else None,
                       "province": (parent_place.name if parent_place and parent_place.level == "province"
                                    else parent_place.province or None if parent_place else None),

@@ -17,6 +17,9 @@ try:
 except ImportError:  # not POSIX: the lock file alone, with a pid staleness check
     fcntl = None
 
+# Field order of an entity record in entities.jsonl (and the flat columns of entities.csv).
+ENTITY_FIELDS = ("doc", "label", "start", "end", "text", "amount", "amount_max", "currency", "qualifier",
+                 "equivalent_of", "value", "value_max", "unit", "value_si", "unit_si", "place", "org")
 LOCK_NAME = ".pipeline.lock"
 STAGING_NAME = ".staging"
 

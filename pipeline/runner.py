@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 from pipeline.cleaning import CleanedDocument, clean
 from pipeline.offsets import OffsetMap
-from pipeline.outputs import RunLock, Staging, atomic_write_text, dumps
+from pipeline.outputs import ENTITY_FIELDS, RunLock, Staging, atomic_write_text, dumps
 from pipeline.cache import ResultCache, extractor_version
 from pipeline.reading import ReadError, SourceFile, discover, is_url, load, read_bytes
 from pipeline.settings import Settings
@@ -39,10 +39,10 @@ DOCUMENTS = "documents.jsonl"
 CLEAN_DIR = "clean"
 DOCUMENT_FIELDS = ("doc", "path", "sha256", "encoding", "title", "published", "outlet", "words",
                    "lines_removed", "status")
-CSV_COLUMNS = ("doc", "label", "start", "end", "text", "amount", "amount_max", "currency", "qualifier",
-               "equivalent_of", "value", "value_max", "unit", "value_si", "unit_si",
-               "place_id", "place_name", "place_level", "place_province", "place_country", "place_lat", "place_lon",
-               "org_id", "org_name")
+# entities.csv: the flat entity fields, then the place/org records flattened.
+CSV_COLUMNS = tuple(f for f in ENTITY_FIELDS if f not in ("place", "org")) + (
+    "place_id", "place_name", "place_level", "place_province", "place_country", "place_lat", "place_lon",
+    "org_id", "org_name")
 
 
 
@@ -238,26 +238,30 @@ def _batches(sources: list[SourceFile], size: int) -> Iterator[list[SourceFile]]
         yield sources[i:i + size]
 
 
+def cache_keys(sources: list[SourceFile], cache: ResultCache | None) -> dict[str, str]:
+    """Each readable file's cache key (doc id -> key); empty without a cache."""
+    keys: dict[str, str] = {}
+    if cache is not None:
+        for source in sources:
+            try:
+                keys[source.doc] = cache.key(read_bytes(source))
+            except ReadError:
+                continue
+    return keys
+
+
 def iter_results(sources: list[SourceFile], settings: Settings, workers: int, extract: bool,
                  cleaned_from: Path | None = None, cache: ResultCache | None = None,
-                 dask: str | None = None) -> Iterator[DocumentResult]:
+                 dask: str | None = None, keys: dict[str, str] | None = None) -> Iterator[DocumentResult]:
     """Results in the order of `sources`: from the cache, else computed.
 
     Only documents missing from the cache are computed, by `workers` local
     processes or on the Dask cluster at `dask`; when everything is cached no
-    model is loaded at all.
+    model is loaded at all. `keys` are the files' cache keys if already known.
     """
-    keys: dict[str, str] = {}
-    cached: set[str] = set()
-    if cache is not None:
-        for source in sources:
-            try:
-                key = cache.key(read_bytes(source))
-            except ReadError:
-                continue
-            keys[source.doc] = key
-            if cache.has(key):  # an entry that turns out unreadable is recomputed below
-                cached.add(source.doc)
+    keys = cache_keys(sources, cache) if keys is None else keys
+    # An entry that turns out unreadable is recomputed below.
+    cached = {doc for doc, key in keys.items() if cache is not None and cache.has(key)}
     todo = [s for s in sources if s.doc not in cached]
     computed = _compute(todo, settings, workers, extract, cleaned_from, dask) if todo else iter(())
     for source in sources:
@@ -347,14 +351,15 @@ def process_corpus(corpus, out_dir: Path, settings: Settings, *, workers: int = 
         cache = None
         if cache_dir is not None and do_clean:  # extract-only reads clean/ from disk: not cached
             cache = ResultCache(Path(cache_dir), extractor_version(settings, stages))
-        fingerprint = _fingerprint(sources, cache, published)
+        keys = cache_keys(sources, cache)  # every file is read and hashed once per run
+        fingerprint = _fingerprint(sources, cache, keys, published)
         state = _read_state(out_dir)
         if fingerprint and state.get("fingerprint") == fingerprint and all((out_dir / n).exists() for n in published):
             return _summary_from(state)  # same inputs, same extractor, outputs in place: nothing to redo
         staging = Staging(out_dir)
         try:
             results = iter_results(sources, settings, workers, do_extract,
-                                   cleaned_from=None if do_clean else out_dir, cache=cache, dask=dask)
+                                   cleaned_from=None if do_clean else out_dir, cache=cache, dask=dask, keys=keys)
             _write_all(results, staging, summary, do_clean, do_extract, on_document)
             staging.publish(published)
         except BaseException:
@@ -364,16 +369,14 @@ def process_corpus(corpus, out_dir: Path, settings: Settings, *, workers: int = 
     return summary
 
 
-def _fingerprint(sources: list[SourceFile], cache: ResultCache | None, published: list[str]) -> str | None:
+def _fingerprint(sources: list[SourceFile], cache: ResultCache | None, keys: dict[str, str],
+                 published: list[str]) -> str | None:
     """A hash of every input and the extractor version (None without a cache)."""
     if cache is None:
         return None
     digest = hashlib.sha256(cache.version.encode())
     for source in sources:
-        try:
-            key = cache.key(read_bytes(source))
-        except ReadError as exc:
-            key = f"error:{exc}"
+        key = keys.get(source.doc, "unreadable")
         digest.update(f"{source.doc}\0{source.relpath}\0{key}\0".encode())
     digest.update(",".join(published).encode())
     return digest.hexdigest()

@@ -45,14 +45,14 @@ class EntityResolver(NameDataComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         rules = [s for s in doc.spans.get(self.spans_key, []) if s.label_ in self.labels or s.label_ == BLOCK_LABEL]
-        self._common_acronyms = _acronyms_of_common_nouns(doc_text(doc))
+        common_acronyms = _acronyms_of_common_nouns(doc_text(doc))
         chosen = filter_spans(rules)
         taken = set()
         for span in chosen:
             taken.update(range(span.start, span.end))
         model = []
         for ent in doc.ents:
-            span = self._from_model(doc, ent)
+            span = self._from_model(doc, ent, common_acronyms)
             if span is not None and not any(k in taken for k in range(span.start, span.end)):
                 model.append(span)
         spans = filter_spans(chosen + model)
@@ -116,7 +116,7 @@ class EntityResolver(NameDataComponent):
                 break
         return sorted(out, key=lambda s: s.start)
 
-    def _from_model(self, doc: Doc, ent: Span) -> Span | None:
+    def _from_model(self, doc: Doc, ent: Span, common_acronyms: set[str]) -> Span | None:
         label = NER_LABELS.get(ent.label_)
         if label is None or label not in self.labels:
             return None
@@ -146,7 +146,7 @@ class EntityResolver(NameDataComponent):
                 return None  # "Zhang Yan": a person's name
             if start > 0 and doc[start - 1].text == "/" or doc_text(doc)[max(0, ent.start_char - 1):ent.start_char] == "/":
                 return None  # a photo credit "(Photo/Li Wei)"
-        if text in getattr(self, "_common_acronyms", ()):
+        if text in common_acronyms:
             return None  # "new energy vehicle (NEV)": an abbreviation, not a name
         if _in_headline(doc, start) and not (gaz is not None and (gaz.org(text) or gaz.place_candidates(text))):
             return None  # the model guesses wildly on Title Case Headlines
