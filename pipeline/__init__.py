@@ -11,13 +11,13 @@ __version__ = "0.1.0"
 __all__ = ["Settings", "process_corpus", "__version__"]
 
 
-def __getattr__(name):  # lazy, so `import pipeline.cleaning` does not load spaCy
+def __getattr__(name):  # lazy, so `import pipeline.clean.cleaner` does not load spaCy
     if name == "Settings":
         from pipeline.settings import Settings
 
         return Settings
     if name == "process_corpus":
-        from pipeline.runner import process_corpus
+        from pipeline.run.corpus import process_corpus
 
         return process_corpus
     raise AttributeError(name)

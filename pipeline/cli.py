@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.cache import DEFAULT_CACHE_DIR
+from pipeline.run.cache import DEFAULT_CACHE_DIR
 from pipeline.settings import LABELS, Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -46,11 +46,11 @@ def _settings(params: Optional[Path], model: Optional[str]) -> Settings:
 
 def _run(corpus: str, out: Path, settings: Settings, workers: Optional[int], stages: tuple[str, ...],
          strict: bool, cache_dir: Optional[Path] = None, dask: Optional[str] = None) -> None:
-    from pipeline.outputs import OutputLocked
-    from pipeline.reading import discover
-    from pipeline.runner import process_corpus
+    from pipeline.run.outputs import OutputLocked
+    from pipeline.read.sources import discover
+    from pipeline.run.corpus import process_corpus
 
-    from pipeline.reading import is_url
+    from pipeline.read.sources import is_url
 
     if not is_url(corpus) and not Path(corpus).is_dir():
         err.print(f"[red]{corpus}: not a folder[/red]")
@@ -117,7 +117,7 @@ def extract(corpus: Path = CORPUS_ARG, out: Path = OUT_OPT, params: Optional[Pat
 def evaluate_cmd(corpus: Path = typer.Argument(Path("corpus"), help="Corpus folder holding gold/."),
                  out: Path = OUT_OPT, params: Optional[Path] = PARAMS_OPT) -> None:
     """Score outputs against corpus/gold: metrics.json, per_label.csv, errors.md."""
-    from pipeline.evaluation import evaluate, write_reports
+    from pipeline.review.evaluation import evaluate, write_reports
 
     settings = _settings(params, None)
     result = evaluate(corpus, out, core_labels=settings.evaluate.core_labels)
@@ -137,9 +137,9 @@ def evaluate_cmd(corpus: Path = typer.Argument(Path("corpus"), help="Corpus fold
 @gold_app.command("check")
 def gold_check(corpus: Path = typer.Argument(Path("corpus"), help="Corpus folder holding gold/.")) -> None:
     """Validate corpus/gold: offsets match the raw text, labels, order, no overlaps."""
-    from pipeline.gold import check_gold
+    from pipeline.review.gold import check_gold
 
-    from pipeline.gold import gold_warnings
+    from pipeline.review.gold import gold_warnings
 
     problems = check_gold(corpus)
     for problem in problems:
@@ -166,7 +166,7 @@ def gold_export(
                              help="Folder to write tasks.json and labeling_config.xml into."),
 ) -> None:
     """Write Label Studio tasks (raw text, existing gold as annotations) and the labeling config."""
-    from pipeline.labelstudio import LabelStudioError, export_tasks, write_export
+    from pipeline.review.labelstudio import LabelStudioError, export_tasks, write_export
 
     names = [n.strip() for value in (docs or []) for n in value.split(",") if n.strip()]
     try:
@@ -189,8 +189,8 @@ def gold_import(
     corpus: Path = typer.Argument(Path("corpus"), help="Corpus folder; spans are written to CORPUS/gold/<name>.jsonl."),
 ) -> None:
     """Write CORPUS/gold/<name>.jsonl from a Label Studio export, then validate the gold set (exit 1 on problems)."""
-    from pipeline.gold import check_gold, gold_warnings
-    from pipeline.labelstudio import LabelStudioError, import_export
+    from pipeline.review.gold import check_gold, gold_warnings
+    from pipeline.review.labelstudio import LabelStudioError, import_export
 
     try:
         report = import_export(export, corpus, corpus / "gold")
@@ -225,7 +225,7 @@ def diff_cmd(old: str = typer.Argument(..., help="OLD side: an output folder, or
                                                  help="Gold folder for the fixes/breaks gold tags (default: CORPUS/gold, if present)."),
              fmt: str = typer.Option("markdown", "--format", help="Output format: markdown (a PR comment) or json.")) -> None:
     """What changed between two runs (spans added, removed, relabeled, moved, revalued; metric deltas), on stdout."""
-    from pipeline.diff import DiffError, diff, to_json, to_markdown
+    from pipeline.review.diff import DiffError, diff, to_json, to_markdown
 
     if fmt not in ("markdown", "json"):
         err.print(f"[red]--format {fmt}: use markdown or json[/red]")
@@ -246,7 +246,7 @@ def report_cmd(corpus: Path = typer.Argument(Path("corpus"), help="Corpus folder
                                                    help="Gold folder to compare with (default: CORPUS/gold if it exists).")) -> None:
     """Write a static review site: OUT/report/index.html and one page per article (raw text, boilerplate
     greyed out, entities highlighted by label, gold mismatches marked). Open index.html in a browser."""
-    from pipeline.report import build_report
+    from pipeline.review.report import build_report
 
     if not (out / "documents.jsonl").exists():
         err.print(f"[red]{out}: no documents.jsonl (run `pipeline run` first)[/red]")

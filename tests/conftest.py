@@ -16,7 +16,7 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def extractor(settings):
-    from pipeline.runner import Extractor
+    from pipeline.run.corpus import Extractor
 
     return Extractor(settings)
 
@@ -24,7 +24,7 @@ def extractor(settings):
 @pytest.fixture(scope="session")
 def run_outputs(tmp_path_factory, settings):
     """One full run over the repository corpus, shared by the contract tests."""
-    from pipeline.runner import process_corpus
+    from pipeline.run.corpus import process_corpus
 
     out = tmp_path_factory.mktemp("outputs")
     summary = process_corpus(CORPUS, out, settings, workers=1)

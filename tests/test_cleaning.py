@@ -1,6 +1,6 @@
 """Boilerplate families removed, article kept; collapsed pages; HTML."""
 
-from pipeline.cleaning import clean_html, clean_text
+from pipeline.clean.cleaner import clean_html, clean_text
 
 BODY = ("Local governments and online retailers are working together to help farmers in remote areas "
         "sell their products and improve their incomes, officials said on Monday.")

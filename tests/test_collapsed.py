@@ -6,8 +6,8 @@ new offsets, and the extractor must keep core strict F1 (ORG, PLACE, MONEY,
 PERCENT) near its multi-line score.
 """
 
-from pipeline.cleaning import clean_text
-from pipeline.evaluation import load_gold
+from pipeline.clean.cleaner import clean_text
+from pipeline.review.evaluation import load_gold
 
 from conftest import CORPUS
 

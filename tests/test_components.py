@@ -32,7 +32,7 @@ def test_news_names_shapes(settings):
 
 
 def test_extractor_resolves_and_filters(extractor):
-    from pipeline.cleaning import clean_text
+    from pipeline.clean.cleaner import clean_text
 
     raw = ("The Ministry of Commerce and the National Development and Reform Commission said COVID-19 hit sales. "
            "Wang said Meituan invested $2 billion in Tongren city, Guizhou province.")

@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from pipeline.runner import process_corpus
+from pipeline.run.corpus import process_corpus
 from pipeline.settings import LABELS
 
 from conftest import CORPUS, ROOT

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.diff import diff, to_json, to_markdown
+from pipeline.review.diff import diff, to_json, to_markdown
 
 RAW = ("Acme Corp opened an office in Springfield on Monday.\n"
        "It paid $5 million for the building, up 12 percent on the offer from Shelbyville Bank.\n")

@@ -3,8 +3,8 @@
 import hashlib
 import json
 
-from pipeline.evaluation import evaluate
-from pipeline.gold import check_gold
+from pipeline.review.evaluation import evaluate
+from pipeline.review.gold import check_gold
 
 from conftest import CORPUS, ROOT
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.cleaning import clean_text
+from pipeline.clean.cleaner import clean_text
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.gold import check_gold, gold_warnings
-from pipeline.labelstudio import (
+from pipeline.review.gold import check_gold, gold_warnings
+from pipeline.review.labelstudio import (
     MODEL_VERSION,
     LabelStudioError,
     export_tasks,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from pipeline.lexicon import lexicon_path, load_lexicon
-from pipeline.normalization import normalize_date, normalize_money, normalize_percent, normalize_quantity
+from pipeline.components.lexicon import lexicon_path, load_lexicon
+from pipeline.components.normalization import normalize_date, normalize_money, normalize_percent, normalize_quantity
 
 
 @pytest.fixture(scope="module")

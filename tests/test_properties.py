@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from pipeline.cleaning import clean_html, clean_text
+from pipeline.clean.cleaner import clean_html, clean_text
 from pipeline.settings import LABELS
 from pipeline.settings import Settings as PipelineSettings
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.reading import ReadError, SourceFile, decode, discover, load
+from pipeline.read.sources import ReadError, SourceFile, decode, discover, load
 
 TEXT = "Beijing’s café sales rose 5 percent to 3 million yuan."
 

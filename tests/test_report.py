@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.report import build_report, page_name
+from pipeline.review.report import build_report, page_name
 
 CHROMIUM = Path("/usr/bin/chromium")
 

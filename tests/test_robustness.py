@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.outputs import LOCK_NAME, STAGING_NAME, OutputLocked, RunLock
-from pipeline.reading import SourceFile, discover, load
+from pipeline.run.outputs import LOCK_NAME, STAGING_NAME, OutputLocked, RunLock
+from pipeline.read.sources import SourceFile, discover, load
 from pipeline.settings import LABELS
 
 from conftest import CORPUS, ROOT
@@ -216,7 +216,7 @@ def test_file_url_corpus_does_not_follow_symlinks_out(messy_corpus):
 
 
 def test_unreadable_file_is_a_status(tmp_path, monkeypatch, settings):
-    from pipeline.runner import process_document
+    from pipeline.run.corpus import process_document
 
     path = tmp_path / "locked.txt"
     path.write_text("Some text.", encoding="utf-8")
@@ -262,7 +262,7 @@ ENCODED = {
 
 
 def test_encodings_through_the_whole_run(tmp_path, settings):
-    from pipeline.runner import process_corpus
+    from pipeline.run.corpus import process_corpus
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -305,7 +305,7 @@ def _big_article(chars):
 
 
 def _process_big(conn, text, path, settings, extractor):
-    from pipeline.runner import process_document
+    from pipeline.run.corpus import process_document
 
     path.write_text(text, encoding="utf-8")
     started = time.perf_counter()
@@ -341,7 +341,7 @@ def test_article_over_a_million_characters(tmp_path, settings, extractor):
 def _warnings_of_huge_text(conn, extractor, text):
     import warnings
 
-    from pipeline.cleaning import clean_text
+    from pipeline.clean.cleaner import clean_text
     from pipeline.settings import Settings
 
     settings = Settings.load()
@@ -556,7 +556,7 @@ def test_lock_is_refused_within_one_process_too(tmp_path):
 
 def test_identical_files_keep_their_own_ids_on_a_cached_rerun(tmp_path, settings):
     """A cache hit used to come back with the doc id and path of whichever file filled the entry."""
-    from pipeline.runner import process_corpus
+    from pipeline.run.corpus import process_corpus
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -571,7 +571,7 @@ def test_identical_files_keep_their_own_ids_on_a_cached_rerun(tmp_path, settings
 
 def test_corrupt_cache_entry_is_recomputed(tmp_path, settings):
     """A present but unreadable entry used to shift the computed results and abort the run (StopIteration)."""
-    from pipeline.runner import process_corpus
+    from pipeline.run.corpus import process_corpus
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -592,10 +592,10 @@ def test_corrupt_cache_entry_is_recomputed(tmp_path, settings):
 
 
 def _rule_functions():
-    from pipeline.cleaning import clean_text
+    from pipeline.clean.cleaner import clean_text
     from pipeline.components.dates import find_dates
     from pipeline.components.numbers import find_amounts
-    from pipeline.extraction import lexicon_for
+    from pipeline.extract.extraction import lexicon_for
     from pipeline.settings import Settings
 
     settings = Settings.load()
@@ -668,7 +668,7 @@ def test_clean_text_is_linear_on_long_whitespace_runs():
 def test_html_script_and_style_never_reach_the_clean_text(settings):
     import html
 
-    from pipeline.cleaning import clean_html
+    from pipeline.clean.cleaner import clean_html
 
     paragraphs = _paragraphs("001_a70c9ee9ece33c9b.txt", 3)
     page = HTML_PAGE.format(**{f"p{i}": html.escape(t) for i, t in enumerate(paragraphs)})

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from pipeline.runner import process_corpus
+from pipeline.run.corpus import process_corpus
 
 from conftest import CORPUS
 
@@ -70,7 +70,7 @@ def test_fsspec_corpus_url(small_corpus, tmp_path, settings):
 
 
 def test_unchanged_rerun_into_the_same_folder_stops_early(small_corpus, tmp_path, settings, monkeypatch):
-    import pipeline.runner as runner
+    import pipeline.run.corpus as runner
 
     out, cache = tmp_path / "out", tmp_path / "cache"
     first = process_corpus(small_corpus, out, settings, cache_dir=cache)

@@ -25,7 +25,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.components.spans import doc_text
-from pipeline.gazetteer import Gazetteer, load_gazetteer
+from pipeline.components.gazetteer import Gazetteer, load_gazetteer
 
 SPANS_KEY = "news_rules"
 # Spans with this label block other labels inside them and are then dropped.

@@ -10,7 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.components.spans import add_char_spans, doc_text
-from pipeline.lexicon import Lexicon, load_lexicon
+from pipeline.components.lexicon import Lexicon, load_lexicon
 
 SPANS_KEY = "news_rules"
 AND_RE = re.compile(r"\band\b")

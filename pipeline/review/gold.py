@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.reading import discover
+from pipeline.read.sources import discover
 from pipeline.settings import LABELS
 
 

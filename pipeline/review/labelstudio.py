@@ -15,7 +15,7 @@ dependency). The formats follow the Label Studio documentation:
   `was_cancelled`, `created_at`, `updated_at`, `completed_by`, ....
 
 Coordinates: `data.text` is the raw article decoded exactly as the pipeline
-decodes it (`pipeline.reading.load`), so Label Studio's offsets are the gold's
+decodes it (`pipeline.read.sources.load`), so Label Studio's offsets are the gold's
 raw-text offsets. Label Studio counts offsets in code points (as Python does),
 and it may collapse whitespace in `value.text`, so on import `text` is always
 re-read as `raw[start:end]`; `value.text` is only used as a sanity check.
@@ -23,7 +23,7 @@ re-read as `raw[start:end]`; `value.text` is only used as a sanity check.
 Normalized values (amount, currency, qualifier, ...) are not edited in Label
 Studio: on import they are carried over from the existing gold file for spans
 whose (start, end, label) did not change, and left out otherwise
-(`pipeline.gold.gold_warnings` lists MONEY and PERCENT spans still missing
+(`pipeline.review.gold.gold_warnings` lists MONEY and PERCENT spans still missing
 them). The cleaning gold (`<name>.lines.json`) is never read or written here.
 """
 
@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from pipeline.outputs import atomic_write_text, dumps
-from pipeline.reading import ReadError, SourceFile, discover, load
+from pipeline.run.outputs import atomic_write_text, dumps
+from pipeline.read.sources import ReadError, SourceFile, discover, load
 from pipeline.settings import LABELS
 
 MODEL_VERSION = "news-pipeline"
@@ -148,7 +148,7 @@ def export_tasks(corpus: Path, docs: Optional[Iterable[str]] = None, with_predic
                  outputs_dir: Path = Path("outputs")) -> list[dict]:
     """Label Studio import tasks, one per article, in doc order.
 
-    `data` holds the raw text (`pipeline.reading.load(source).text`), the doc
+    `data` holds the raw text (`pipeline.read.sources.load(source).text`), the doc
     id and the file stem (`name`). An article's existing gold becomes its
     `annotations`, to be reviewed and corrected; with `with_predictions`, the
     pipeline's entities from `outputs_dir/entities.jsonl` are added as
@@ -310,7 +310,7 @@ def import_export(export_json: Any, corpus: Path, gold_dir: Optional[Path] = Non
     (unknown article, changed raw text, bad offsets, a region without exactly
     one known label, JSON-MIN instead of JSON) a LabelStudioError lists them
     all and no file is touched. Overlaps and ordering are left to
-    `pipeline.gold.check_gold`. `.lines.json` files are never touched.
+    `pipeline.review.gold.check_gold`. `.lines.json` files are never touched.
     """
     gold_dir = gold_dir if gold_dir is not None else corpus / "gold"
     tasks = _load_export(export_json)

@@ -11,11 +11,11 @@ import spacy
 from spacy.language import Language
 
 import pipeline.components  # noqa: F401  (registers the news_* factories)
-from pipeline.cleaning import CleanedDocument
-from pipeline.grounding import canonical_orgs, ground_places
-from pipeline.lexicon import Lexicon, lexicon_path, load_lexicon
-from pipeline.normalization import normalize_date, normalize_money, normalize_percent, normalize_quantity
-from pipeline.outputs import ENTITY_FIELDS
+from pipeline.clean.cleaner import CleanedDocument
+from pipeline.components.grounding import canonical_orgs, ground_places
+from pipeline.components.lexicon import Lexicon, lexicon_path, load_lexicon
+from pipeline.components.normalization import normalize_date, normalize_money, normalize_percent, normalize_quantity
+from pipeline.run.outputs import ENTITY_FIELDS
 from pipeline.settings import Settings
 
 # Characters the tokenizer handles badly, replaced one-for-one (offsets unchanged).

@@ -283,8 +283,8 @@ def gold_name(doc: str) -> str:
 
 
 def tag_gold(changes: list[Change], gold: dict, old: list[dict] | None, new: list[dict] | None) -> None:
-    """Set each change's `gold` tag from `gold` (pipeline.evaluation.load_gold)."""
-    from pipeline.evaluation import value_matches
+    """Set each change's `gold` tag from `gold` (pipeline.review.evaluation.load_gold)."""
+    from pipeline.review.evaluation import value_matches
 
     def keys(entities):
         out: dict[str, set] = {}
@@ -317,7 +317,7 @@ def tag_gold(changes: list[Change], gold: dict, old: list[dict] | None, new: lis
 
 def read_raw(path: Path) -> str | None:
     """A raw article decoded as the pipeline decodes it (offsets agree), or None."""
-    from pipeline.reading import ReadError, decode
+    from pipeline.read.sources import ReadError, decode
 
     try:
         return decode(path.read_bytes())[0]
@@ -446,7 +446,7 @@ def build_report(old: Side, new: Side, corpus: Path | None = None, gold: dict | 
     Args:
         old, new: the two sides (load_side).
         corpus: the corpus folder with the raw articles (for sentences); None to skip.
-        gold: gold documents (pipeline.evaluation.load_gold); None when there is no gold set.
+        gold: gold documents (pipeline.review.evaluation.load_gold); None when there is no gold set.
     """
     changes = diff_entities(old.entities, new.entities)
     if gold is not None:
@@ -492,7 +492,7 @@ def diff(old: str, new: str, *, outputs: str = "outputs", corpus: Path | str | N
         gold_dir: the gold folder (default CORPUS/gold, used when it exists).
         cwd: the working directory (folders and the git repository are relative to it).
     """
-    from pipeline.evaluation import load_gold
+    from pipeline.review.evaluation import load_gold
 
     cwd = Path(cwd)
     resolve = lambda p: None if p is None else (Path(p) if Path(p).is_absolute() else cwd / p)  # noqa: E731

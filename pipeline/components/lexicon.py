@@ -1,7 +1,7 @@
 """The amount vocabulary (models/lexicon/numbers.yml) compiled into regexes.
 
 One object serves both the `news_numbers` component, which finds MONEY,
-PERCENT and QUANTITY spans, and pipeline/normalization.py, which reads their
+PERCENT and QUANTITY spans, and pipeline/components/normalization.py, which reads their
 values: the words that make a span are the words that give its value.
 
 The patterns are linear-time by construction: alternations of literals and

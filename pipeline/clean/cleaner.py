@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from pipeline.offsets import OffsetMap, TextBuilder
+from pipeline.clean.offsets import OffsetMap, TextBuilder
 from pipeline.settings import CleanSettings
 
 BOILERPLATE = "boilerplate"
@@ -310,7 +310,7 @@ def find_published(texts: list[str]) -> str | None:
 @lru_cache(maxsize=4)
 def load_outlets(models_dir: Path) -> tuple[re.Pattern, dict[str, str]]:
     """Media names and domains from the organization gazetteer, as one regex."""
-    from pipeline.gazetteer import _read_tsv
+    from pipeline.components.gazetteer import _read_tsv
 
     names: dict[str, str] = {}
     for row in _read_tsv(models_dir / "gazetteer" / "organizations.tsv"):

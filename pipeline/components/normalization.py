@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-from pipeline.lexicon import NUMBER, Lexicon
+from pipeline.components.lexicon import NUMBER, Lexicon
 
 # A hyphen joins a range only between numbers ("5-10", "5 million-8 million"), not in "twenty-five".
 RANGE_SPLIT_RE = re.compile(r"(?<=[\w%])\s?[-–—]\s?(?=[\d$¥€£])|\s[-–—]\s|\s?\b(?:to|and|through|until)\b\s?")

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.outputs import atomic_write_text
+from pipeline.run.outputs import atomic_write_text
 from pipeline.settings import LABELS
 
 VALUE_FIELDS = {"MONEY": ("amount", "currency"), "PERCENT": ("value",), "DATE": ("value",)}

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from pipeline.components.names import NameShapes
-from pipeline.gazetteer import Gazetteer, Place
+from pipeline.components.gazetteer import Gazetteer, Place
 
 # How far after a mention a stated parent ("in Guizhou", ", Caoxian County") may stand.
 PARENT_WINDOW = 80

@@ -19,11 +19,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from pipeline.cleaning import CleanedDocument, clean
-from pipeline.offsets import OffsetMap
-from pipeline.outputs import ENTITY_FIELDS, RunLock, Staging, atomic_write_text, dumps
-from pipeline.cache import ResultCache, extractor_version
-from pipeline.reading import ReadError, SourceFile, discover, is_url, load, read_bytes
+from pipeline.clean.cleaner import CleanedDocument, clean
+from pipeline.clean.offsets import OffsetMap
+from pipeline.run.outputs import ENTITY_FIELDS, RunLock, Staging, atomic_write_text, dumps
+from pipeline.run.cache import ResultCache, extractor_version
+from pipeline.read.sources import ReadError, SourceFile, discover, is_url, load, read_bytes
 from pipeline.settings import Settings
 
 ENTITIES = "entities.jsonl"
@@ -74,7 +74,7 @@ class Extractor:
     """The loaded spaCy pipeline and lexicon, built once per process."""
 
     def __init__(self, settings: Settings):
-        from pipeline.extraction import lexicon_for, load_pipeline
+        from pipeline.extract.extraction import lexicon_for, load_pipeline
 
         self.settings = settings
         self.nlp = load_pipeline(settings)
@@ -86,7 +86,7 @@ class Extractor:
 
     def entities_batch(self, items: list[tuple[str, str, CleanedDocument]]) -> list[list[dict]]:
         """Entity records for several documents, running the model in one nlp.pipe batch."""
-        from pipeline.extraction import entities_from_doc, model_text
+        from pipeline.extract.extraction import entities_from_doc, model_text
 
         texts = [model_text(cleaned.text) for _, _, cleaned in items]
         small = [i for i, t in enumerate(texts) if t.strip() and len(t) <= self.nlp.max_length]
@@ -203,7 +203,7 @@ def _reason(exc: Exception) -> str:
 
 def read_cleaned(out_dir: Path, doc: str) -> CleanedDocument:
     """Load a document's cleaning result written by an earlier `clean` stage."""
-    from pipeline.cleaning import Block
+    from pipeline.clean.cleaner import Block
 
     base = out_dir / CLEAN_DIR / doc
     try:
@@ -295,7 +295,7 @@ def _as_source(result: DocumentResult, source: SourceFile) -> DocumentResult:
 def _compute(sources: list[SourceFile], settings: Settings, workers: int, extract: bool,
              cleaned_from: Path | None, dask: str | None) -> Iterator[DocumentResult]:
     if dask:
-        from pipeline.distributed import dask_results
+        from pipeline.run.distributed import dask_results
 
         yield from dask_results(sources, settings, extract, dask)
         return

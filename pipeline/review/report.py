@@ -24,9 +24,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from pipeline.evaluation import GoldDocument, load_gold, value_matches
-from pipeline.outputs import atomic_write_text
-from pipeline.reading import ReadError, SourceFile, load
+from pipeline.review.evaluation import GoldDocument, load_gold, value_matches
+from pipeline.run.outputs import atomic_write_text
+from pipeline.read.sources import ReadError, SourceFile, load
 from pipeline.settings import LABELS
 
 REPORT_DIR = "report"

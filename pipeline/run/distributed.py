@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Iterator
 
-from pipeline.reading import ReadError, SourceFile, read_bytes
+from pipeline.read.sources import ReadError, SourceFile, read_bytes
 from pipeline.settings import Settings
 
 # Futures in flight: enough to keep every worker busy, few enough to keep memory flat.
@@ -23,7 +23,7 @@ _EXTRACTORS: dict = {}
 def _process_remote(source: SourceFile, data: bytes | None, error: str | None, settings: Settings,
                     extract: bool):
     """Runs on a worker: one document, with the worker's cached extractor."""
-    from pipeline.runner import DocumentResult, Extractor, document_info, process_document
+    from pipeline.run.corpus import DocumentResult, Extractor, document_info, process_document
 
     if error is not None:
         info = document_info(source)
