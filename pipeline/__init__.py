@@ -2,13 +2,14 @@
 
 The library is importable without the CLI::
 
-    from pipeline import Settings, process_corpus
+    from pipeline import extract, extract_file, Settings, process_corpus
+    entities = extract("Sales rose 30 percent to 120 million yuan last year.", published="2020-05-06")
     summary = process_corpus(Path("corpus"), Path("outputs"), Settings.load())
 """
 
 __version__ = "0.1.0"
 
-__all__ = ["Settings", "process_corpus", "__version__"]
+__all__ = ["Entity", "Settings", "extract", "extract_file", "process_corpus", "__version__"]
 
 
 def __getattr__(name):  # lazy, so `import pipeline.clean.cleaner` does not load spaCy
@@ -16,6 +17,14 @@ def __getattr__(name):  # lazy, so `import pipeline.clean.cleaner` does not load
         from pipeline.settings import Settings
 
         return Settings
+    if name in ("extract", "extract_file"):
+        from pipeline import api
+
+        return getattr(api, name)
+    if name == "Entity":
+        from pipeline.records import Entity
+
+        return Entity
     if name == "process_corpus":
         from pipeline.run.corpus import process_corpus
 

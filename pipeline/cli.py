@@ -23,6 +23,8 @@ err = Console(stderr=True)
 
 CORPUS_ARG = typer.Argument(..., help="Folder (or fsspec URL such as s3://bucket/news) of raw articles "
                             "(*.txt, *.html, *.htm, searched recursively).")
+RUN_ARG = typer.Argument(..., help="A folder (or fsspec URL) of raw articles; or one article file, or '-' for "
+                         "stdin, whose entities are written to stdout as JSONL.")
 OUT_OPT = typer.Option(Path("outputs"), "--out", "-o", help="Output folder.")
 PARAMS_OPT = typer.Option(None, "--params", help="params.yaml with the tunables (default: ./params.yaml, else the "
                           "project's); models/ beside it is used.")
@@ -88,12 +90,82 @@ def _run(corpus: str, out: Path, settings: Settings, workers: Optional[int], sta
 
 
 @app.command()
-def run(corpus: str = CORPUS_ARG, out: Path = OUT_OPT, params: Optional[Path] = PARAMS_OPT,
+def run(corpus: str = RUN_ARG, out: Path = OUT_OPT, params: Optional[Path] = PARAMS_OPT,
         model: Optional[str] = MODEL_OPT, workers: Optional[int] = WORKERS_OPT, strict: bool = STRICT_OPT,
-        no_cache: bool = NO_CACHE_OPT, cache_dir: Path = CACHE_DIR_OPT, dask: Optional[str] = DASK_OPT) -> None:
-    """Clean and extract every article: writes entities.jsonl, entities.csv, documents.jsonl, clean/."""
+        no_cache: bool = NO_CACHE_OPT, cache_dir: Path = CACHE_DIR_OPT, dask: Optional[str] = DASK_OPT,
+        published: Optional[str] = typer.Option(None, "--published", help="One file or stdin: the ISO date "
+                                                "relative dates resolve against (default: the article's own).")) -> None:
+    """Clean and extract every article: writes entities.jsonl, entities.csv, documents.jsonl, clean/.
+
+    With one FILE or '-' (stdin), writes that article's entities to stdout as JSONL instead.
+    """
+    if corpus == "-" or (not _is_url(corpus) and Path(corpus).is_file()):
+        _run_one(corpus, _settings(params, model), published)
+        return
     _run(corpus, out, _settings(params, model), workers, ("clean", "extract"), strict,
          cache_dir=None if no_cache else cache_dir, dask=dask)
+
+
+def _is_url(corpus: str) -> bool:
+    from pipeline.read.sources import is_url
+
+    return is_url(corpus)
+
+
+def _run_one(source: str, settings: Settings, published: Optional[str]) -> None:
+    """Entities of one file or of stdin, as JSONL on stdout."""
+    import json
+
+    from pipeline.api import extract, extract_file
+    from pipeline.extract.extraction import ModelError
+    from pipeline.read.sources import ReadError, decode
+
+    try:
+        if source == "-":
+            text, _ = decode(sys.stdin.buffer.read())
+            html = text.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))
+            entities = extract(text, published=published, html=html, settings=settings, doc="stdin")
+        else:
+            entities = extract_file(source, published=published, settings=settings)
+    except ModelError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2)
+    except (ReadError, OSError) as exc:
+        err.print(f"[red]{source}: {exc}[/red]")
+        raise typer.Exit(1)
+    out = sys.stdout
+    for entity in entities:
+        out.write(json.dumps(entity.to_dict(), ensure_ascii=False, sort_keys=False) + "\n")
+    out.flush()
+
+
+@app.command()
+def package(out: Path = typer.Option(Path("packages"), "--out", "-o", help="Where the package folder and wheel go."),
+            params: Optional[Path] = PARAMS_OPT, model: Optional[str] = MODEL_OPT,
+            build: str = typer.Option("wheel", "--build", help="sdist, wheel, 'sdist,wheel' or none.")) -> None:
+    """Build the installable spaCy pipeline package en_news_pipeline-<version> from models/ (wraps `spacy package`)."""
+    from pipeline.extract.extraction import ModelError
+    from pipeline.extract.package import build_package
+
+    try:
+        path = build_package(_settings(params, model), out, build=build)
+    except ModelError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2)
+    err.print(f"package: {path}")
+
+
+@app.command()
+def schema(out: Path = typer.Option(Path("schema"), "--out", "-o", help="Folder for the JSON Schemas.")) -> None:
+    """Write the JSON Schemas of entities.jsonl and documents.jsonl (generated from pipeline/records.py)."""
+    import json
+
+    from pipeline.records import json_schemas
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name, schema_doc in json_schemas().items():
+        (out / name).write_text(json.dumps(schema_doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        err.print(f"wrote {out / name}")
 
 
 @app.command("clean")

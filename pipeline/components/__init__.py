@@ -6,7 +6,7 @@ Each rule component adds candidate spans to ``doc.spans["news_rules"]``;
 
 import spacy
 
-from pipeline.components import dates, names, numbers, resolve  # noqa: F401
+from pipeline.components import dates, ground, names, numbers, resolve, values  # noqa: F401
 
 RULES_KEY = "news_rules"
 

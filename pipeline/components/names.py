@@ -24,6 +24,7 @@ import yaml
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from pipeline.components.serialize import write_files
 from pipeline.components.spans import doc_text
 from pipeline.components.gazetteer import Gazetteer, load_gazetteer
 
@@ -95,27 +96,66 @@ def make_news_names(nlp: Language, name: str, spans_key: str) -> "NamesRecognize
 
 
 class NameDataComponent:
-    """Base of the components that read the name shapes and gazetteers.
+    """Base of the components that own the name shapes and gazetteers.
 
-    The data stays in models/ and is referenced from the config, so there is
-    nothing of the component's own to serialize.
+    `initialize` reads them from models/ (names.yml and the gazetteer TSVs);
+    `to_disk` saves them inside the pipeline (the shapes file as it is, the
+    gazetteer as built lookup tables in msgpack), so a saved pipeline is
+    complete. news_resolve and news_ground read this data from the
+    news_names component instead of holding copies.
     """
+
+    SHAPES_FILE = "names.yml"
+    GAZETTEER_FILE = "gazetteer.msgpack"
 
     def __init__(self, name: str, spans_key: str = SPANS_KEY):
         self.name = name
         self.spans_key = spans_key
         self.shapes: NameShapes | None = None
         self.gazetteer: Gazetteer | None = None
+        self._shapes_bytes = b""
 
     def initialize(self, get_examples=None, *, nlp=None, shapes_path: str = "", gazetteer_dir: str = "") -> None:
+        self._shapes_bytes = Path(shapes_path).read_bytes()
         self.shapes = load_shapes(Path(shapes_path))
         self.gazetteer = load_gazetteer(Path(gazetteer_dir))
 
     def to_disk(self, path, exclude=()):
-        pass
+        if self.gazetteer is None:
+            raise ValueError(f"[E-NEWS-001] {self.name} is not initialized: nothing to save")
+        write_files(path, {self.SHAPES_FILE: self._shapes_bytes, self.GAZETTEER_FILE: self.gazetteer.to_bytes()},
+                    {"version": 1})
 
     def from_disk(self, path, exclude=()):
+        path = Path(path)
+        self._shapes_bytes = (path / self.SHAPES_FILE).read_bytes()
+        self.shapes = load_shapes(path / self.SHAPES_FILE)
+        self.gazetteer = Gazetteer.from_bytes((path / self.GAZETTEER_FILE).read_bytes())
         return self
+
+
+class NameDataUser:
+    """A component that reads the shapes and gazetteer of the news_names component."""
+
+    def __init__(self, nlp: Language, names_component: str):
+        self.nlp = nlp
+        self.names_component = names_component
+
+    @property
+    def _owner(self) -> NameDataComponent | None:
+        if self.names_component in self.nlp.component_names:
+            return self.nlp.get_pipe(self.names_component)
+        return None
+
+    @property
+    def shapes(self) -> NameShapes | None:
+        owner = self._owner
+        return owner.shapes if owner is not None else None
+
+    @property
+    def gazetteer(self) -> Gazetteer | None:
+        owner = self._owner
+        return owner.gazetteer if owner is not None else None
 
 
 class NamesRecognizer(NameDataComponent):

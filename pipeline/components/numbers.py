@@ -11,6 +11,7 @@ from spacy.tokens import Doc
 
 from pipeline.components.spans import add_char_spans, doc_text
 from pipeline.components.lexicon import Lexicon, load_lexicon
+from pipeline.components.serialize import CFG_NAME, read_cfg, read_files, write_files
 
 SPANS_KEY = "news_rules"
 AND_RE = re.compile(r"\band\b")
@@ -29,9 +30,14 @@ class NumbersRecognizer:
         self.name = name
         self.spans_key = spans_key
         self.lexicon: Lexicon | None = None
+        self.files: dict[str, bytes] = {}
+        self.lexicon_name = ""
 
     def initialize(self, get_examples=None, *, nlp=None, lexicon_path: str = "") -> None:
-        self.lexicon = load_lexicon(Path(lexicon_path))
+        """Read the lexicon (and the files beside it) from models/lexicon/."""
+        path = Path(lexicon_path)
+        self.files, self.lexicon_name = read_files(path.parent), path.name
+        self.lexicon = load_lexicon(path)
 
     def __call__(self, doc: Doc) -> Doc:
         if self.lexicon is None:
@@ -39,11 +45,16 @@ class NumbersRecognizer:
             return doc
         return add_char_spans(doc, self.spans_key, find_amounts(doc_text(doc), self.lexicon))
 
-    # Serialization: the lexicon is a file under models/, referenced from the config.
     def to_disk(self, path, exclude=()):
-        pass
+        """Save the lexicon files with the pipeline."""
+        write_files(path, self.files, {"lexicon": self.lexicon_name})
 
     def from_disk(self, path, exclude=()):
+        path = Path(path)
+        self.lexicon_name = read_cfg(path)["lexicon"]
+        self.files = read_files(path)
+        self.files.pop(CFG_NAME, None)
+        self.lexicon = load_lexicon(path / self.lexicon_name)
         return self
 
 

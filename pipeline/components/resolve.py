@@ -14,7 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline.components.names import BLOCK_LABEL, NameDataComponent
+from pipeline.components.names import BLOCK_LABEL, NameDataUser
 from pipeline.components.spans import doc_text
 
 SPANS_KEY = "news_rules"
@@ -30,17 +30,21 @@ STRIP_TRAILING = {"'s", "’s", "'", "’", ",", ".", ")", "(", "-", ":", ";", '
 @Language.factory(
     "news_resolve",
     assigns=["doc.ents"],
-    default_config={"spans_key": SPANS_KEY, "labels": ["ORG", "PLACE", "MONEY", "PERCENT", "DATE", "QUANTITY"]},
+    default_config={"spans_key": SPANS_KEY, "labels": ["ORG", "PLACE", "MONEY", "PERCENT", "DATE", "QUANTITY"],
+                    "names_component": "news_names"},
 )
-def make_news_resolve(nlp: Language, name: str, spans_key: str, labels: list[str]) -> "EntityResolver":
-    return EntityResolver(name, spans_key, labels)
+def make_news_resolve(nlp: Language, name: str, spans_key: str, labels: list[str],
+                      names_component: str) -> "EntityResolver":
+    return EntityResolver(nlp, name, spans_key, labels, names_component)
 
 
-class EntityResolver(NameDataComponent):
+class EntityResolver(NameDataUser):
     """Chooses the final entities among rule candidates and model entities."""
 
-    def __init__(self, name: str, spans_key: str, labels: list[str]):
-        super().__init__(name, spans_key)
+    def __init__(self, nlp: Language, name: str, spans_key: str, labels: list[str], names_component: str):
+        super().__init__(nlp, names_component)
+        self.name = name
+        self.spans_key = spans_key
         self.labels = set(labels)
 
     def __call__(self, doc: Doc) -> Doc:

@@ -1,54 +1,77 @@
-"""Entity extraction: the spaCy pipeline from models/, run on clean text,
-with every span mapped back to raw-file offsets and normalized.
+"""Entity extraction: the news pipeline from models/, run on clean text, with
+every entity mapped back to raw-file offsets.
+
+The spaCy pipeline does all the work (spans, values, grounding: see
+pipeline/components/); this module builds it, feeds it clean text with the
+article's date, and turns its entities into records in raw coordinates.
 """
 
 from __future__ import annotations
 
-import re
+import json
+from functools import lru_cache
 from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 import pipeline.components  # noqa: F401  (registers the news_* factories)
 from pipeline.clean.cleaner import CleanedDocument
-from pipeline.components.grounding import canonical_orgs, ground_places
-from pipeline.components.lexicon import Lexicon, lexicon_path, load_lexicon
-from pipeline.components.normalization import normalize_date, normalize_money, normalize_percent, normalize_quantity
-from pipeline.run.outputs import ENTITY_FIELDS
+from pipeline.components.values import span_values
+from pipeline.records import ENTITY_FIELDS
 from pipeline.settings import Settings
 
 # Characters the tokenizer handles badly, replaced one-for-one (offsets unchanged).
 MODEL_TEXT_TRANSLATION = str.maketrans({"\u00a0": " ", "\u3000": " ", "\u2009": " ", "\u202f": " ", "\t": " "})
-CONVERSION_GAP_RE = re.compile(r"\s*\(\s*(?:about\s|around\s|or\s|approximately\s)?$")
+# The component that reads `doc._.published`; documents are made with it set.
+SOURCED = ("ner",)
+
+
+class ModelError(Exception):
+    """The spaCy pipeline named in the settings cannot be loaded; the message says why."""
+
+
+def build_pipeline(models_dir: Path, model: str) -> Language:
+    """Assemble the extractor from models/config.cfg and initialize it from models/.
+
+    Args:
+        models_dir: holds config.cfg and the data files it names.
+        model: the installed spaCy pipeline (package name or path) whose
+            `ner` is sourced; if it has word vectors they are loaded too.
+    """
+    models_dir = Path(models_dir)
+    overrides = {"paths.models": str(models_dir), "components.ner.source": model,
+                 "initialize.vectors": model if _has_vectors(model) else None}
+    config = spacy.util.load_config(models_dir / "config.cfg", overrides=overrides, interpolate=False)
+    try:
+        nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+    except (OSError, ImportError) as exc:
+        raise ModelError(_missing_model_message(model, exc)) from None
+    with nlp.select_pipes(disable=[n for n in SOURCED if n in nlp.pipe_names]):
+        nlp.initialize()  # reads models/ through [initialize.components]; the sourced NER keeps its weights
+    return nlp
 
 
 def load_pipeline(settings: Settings) -> Language:
-    """Assemble the extractor from models/config.cfg.
+    """The extractor for `settings` (models_dir and extract.model)."""
+    return build_pipeline(Path(settings.models_dir), settings.extract.model)
 
-    Args:
-        settings: `extract.model` names the installed spaCy pipeline whose
-            NER is sourced; `models_dir` holds the config and its data files.
-    """
-    models_dir = Path(settings.models_dir)
-    config = spacy.util.load_config(
-        models_dir / "config.cfg",
-        overrides={"paths.models": str(models_dir), "components.ner.source": settings.extract.model},
-        interpolate=True,
-    )
+
+def _has_vectors(model: str) -> bool:
+    """Whether the installed pipeline `model` ships word vectors (en_core_web_md/lg do)."""
     try:
-        nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
-    except OSError as exc:
-        raise RuntimeError(
-            f"spaCy pipeline {settings.extract.model!r} is not installed (pip install it, or pass "
-            f"--model with an installed one): {exc}"
-        ) from None
-    init = config.get("initialize", {}).get("components", {})
-    for name in nlp.pipe_names:
-        component = nlp.get_pipe(name)
-        if name in init and hasattr(component, "initialize"):
-            component.initialize(lambda: [], nlp=nlp, **init[name])
-    return nlp
+        path = Path(model) if Path(model).exists() else spacy.util.get_package_path(model)
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+    except Exception:  # not installed: load_model_from_config reports it
+        return False
+    return bool(meta.get("vectors", {}).get("vectors")) and bool(meta.get("vectors", {}).get("width"))
+
+
+def _missing_model_message(model: str, exc: Exception) -> str:
+    installed = sorted(spacy.util.get_installed_models())
+    return (f"spaCy pipeline {model!r} cannot be loaded ({str(exc).splitlines()[0][:200]}); installed pipelines: "
+            f"{', '.join(installed) or 'none'} (choose one with --model or extract.model in params.yaml)")
 
 
 def model_text(text: str) -> str:
@@ -56,21 +79,28 @@ def model_text(text: str) -> str:
     return text.translate(MODEL_TEXT_TRANSLATION)
 
 
-def entities_from_doc(doc_id: str, raw: str, cleaned: CleanedDocument, spacy_doc, lexicon: Lexicon,
-                      labels: tuple[str, ...], names=None) -> list[dict]:
+def make_doc(nlp: Language, text: str, published: str | None) -> Doc:
+    """A Doc of the clean text, carrying the date relative dates resolve against."""
+    doc = nlp.make_doc(model_text(text))
+    doc._.published = published
+    return doc
+
+
+def entities_from_doc(doc_id: str, raw: str, cleaned: CleanedDocument, spacy_doc: Doc,
+                      labels: tuple[str, ...], *, visible_text: bool = False) -> list[dict]:
     """Entity records in raw coordinates, sorted by start.
 
     Args:
         doc_id: the document id written into each record.
-        raw: the decoded raw file (spans satisfy raw[start:end] == text).
+        raw: the decoded raw file.
         cleaned: the cleaning result, whose offsets map clean text to raw.
-        spacy_doc: the pipeline's output on `model_text(cleaned.text)`.
-        lexicon: the amount lexicon used to normalize values.
+        spacy_doc: the pipeline's output on `make_doc(nlp, cleaned.text, ...)`.
         labels: labels to keep.
-        names: the pipeline's news_names component, whose gazetteer and name
-            shapes ground places and organizations (skipped when None).
+        visible_text: take `text` from the clean text (HTML, where the raw
+            span holds markup); otherwise `text == raw[start:end]`.
     """
     records: list[dict] = []
+    raw_start: dict[int, int] = {}
     for ent in spacy_doc.ents:
         if ent.label_ not in labels:
             continue
@@ -78,37 +108,20 @@ def entities_from_doc(doc_id: str, raw: str, cleaned: CleanedDocument, spacy_doc
         if mapped is None:
             continue
         start, end = mapped
-        text = raw[start:end]
+        raw_start[ent.start_char] = start
+        text = cleaned.text[ent.start_char:ent.end_char] if visible_text else raw[start:end]
         record = {"doc": doc_id, "label": ent.label_, "start": start, "end": end, "text": text}
-        clean_text = ent.text
-        if ent.label_ == "MONEY":
-            record.update(normalize_money(clean_text, lexicon))
-        elif ent.label_ == "PERCENT":
-            record.update(normalize_percent(clean_text, lexicon))
-        elif ent.label_ == "QUANTITY":
-            record.update(normalize_quantity(clean_text, lexicon))
-        elif ent.label_ == "DATE":
-            record.update(normalize_date(clean_text, cleaned.published))
+        record.update(span_values(ent))
+        if ent._.place is not None:
+            record["place"] = ent._.place
+        if ent._.org is not None:
+            record["org"] = ent._.org
         records.append(record)
-    records.sort(key=lambda r: (r["start"], r["end"]))
-    _mark_conversions(raw, records)
-    if names is not None and names.gazetteer is not None:
-        ground_places(records, raw, names.gazetteer, names.shapes)
-        canonical_orgs(records, raw, names.gazetteer)
-    return [_ordered(r) for r in records]
-
-
-def _mark_conversions(raw: str, records: list[dict]) -> None:
-    """"120 million yuan ($17.3 million)": the second amount converts the first."""
-    previous = None
     for record in records:
-        if record["label"] != "MONEY":
-            continue
-        if previous is not None and previous["currency"] != record.get("currency"):
-            gap = raw[previous["end"]:record["start"]]
-            if CONVERSION_GAP_RE.fullmatch(gap) and raw[record["end"]:record["end"] + 1] == ")":
-                record["equivalent_of"] = previous["start"]
-        previous = record
+        if "equivalent_of" in record:
+            record["equivalent_of"] = raw_start.get(record["equivalent_of"])
+    records.sort(key=lambda r: (r["start"], r["end"]))
+    return [_ordered(r) for r in records]
 
 
 def _ordered(record: dict) -> dict:
@@ -117,5 +130,62 @@ def _ordered(record: dict) -> dict:
     return out
 
 
-def lexicon_for(settings: Settings) -> Lexicon:
+class Extractor:
+    """The loaded news pipeline, built once per process, run over cleaned documents."""
+
+    def __init__(self, settings: Settings, nlp: Language | None = None):
+        self.settings = settings
+        self.nlp = nlp if nlp is not None else load_pipeline(settings)
+
+    def entities(self, doc_id: str, raw: str, cleaned: CleanedDocument, kind: str = "text") -> list[dict]:
+        """Entity records of one cleaned document, in raw offsets."""
+        return self.entities_batch([(doc_id, raw, cleaned, kind)])[0]
+
+    def entities_batch(self, items: list[tuple]) -> list[list[dict]]:
+        """Entity records for several (doc_id, raw, cleaned[, kind]) documents, in one nlp.pipe batch."""
+        docs: dict[int, Doc] = {}
+        small = [i for i, item in enumerate(items) if item[2].text.strip() and len(item[2].text) <= self.nlp.max_length]
+        made = (make_doc(self.nlp, items[i][2].text, items[i][2].published) for i in small)
+        docs.update(zip(small, self.nlp.pipe(made, batch_size=self.settings.extract.batch_size)))
+        out = []
+        for i, item in enumerate(items):
+            doc_id, raw, cleaned = item[:3]
+            kind = item[3] if len(item) > 3 else "text"
+            if not cleaned.text.strip():
+                out.append([])
+                continue
+            spacy_doc = docs[i] if i in docs else self._run_long(cleaned)
+            out.append(entities_from_doc(doc_id, raw, cleaned, spacy_doc, self.settings.extract.labels,
+                                         visible_text=kind == "html"))
+        return out
+
+    def _run_long(self, cleaned: CleanedDocument) -> Doc:
+        """The pipeline on a text over `nlp.max_length`, in pieces cut at paragraph breaks."""
+        text, limit = cleaned.text, self.nlp.max_length
+        pieces, start = [], 0
+        while start < len(text):
+            end = min(len(text), start + limit // 2)
+            if end < len(text):
+                cut = text.rfind("\n\n", start, end)
+                end = cut + 2 if cut > start else end
+            pieces.append(text[start:end])
+            start = end
+        docs = list(self.nlp.pipe(make_doc(self.nlp, p, cleaned.published) for p in pieces))
+        merged = Doc.from_docs(docs, ensure_whitespace=False)
+        merged._.published = cleaned.published
+        for doc in docs:  # caches of the text: Doc.from_docs would warn with all of it
+            doc.user_data.clear()
+        return merged
+
+
+@lru_cache(maxsize=2)
+def cached_extractor(settings: Settings) -> Extractor:
+    """One Extractor per process and settings (the library API's)."""
+    return Extractor(settings)
+
+
+def lexicon_for(settings: Settings):
+    """The amount lexicon of `settings` (for callers that use the rules without the pipeline)."""
+    from pipeline.components.lexicon import lexicon_path, load_lexicon
+
     return load_lexicon(lexicon_path(Path(settings.models_dir)))

@@ -17,14 +17,18 @@ import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from pipeline.clean.cleaner import CleanedDocument, clean
 from pipeline.clean.offsets import OffsetMap
 from pipeline.run.outputs import ENTITY_FIELDS, RunLock, Staging, atomic_write_text, dumps
 from pipeline.run.cache import ResultCache, extractor_version
 from pipeline.read.sources import ReadError, SourceFile, discover, is_url, load, read_bytes
+from pipeline.records import DOCUMENT_FIELDS
 from pipeline.settings import Settings
+
+if TYPE_CHECKING:  # spaCy is imported only when a document needs the model
+    from pipeline.extract.extraction import Extractor
 
 ENTITIES = "entities.jsonl"
 ENTITIES_CSV = "entities.csv"
@@ -37,8 +41,6 @@ STATE_NAME = ".pipeline-state.json"
 PLACES_CSV = "places.csv"
 DOCUMENTS = "documents.jsonl"
 CLEAN_DIR = "clean"
-DOCUMENT_FIELDS = ("doc", "path", "sha256", "encoding", "title", "published", "outlet", "words",
-                   "lines_removed", "status")
 # entities.csv: the flat entity fields, then the place/org records flattened.
 CSV_COLUMNS = tuple(f for f in ENTITY_FIELDS if f not in ("place", "org")) + (
     "place_id", "place_name", "place_level", "place_province", "place_country", "place_lat", "place_lon",
@@ -68,59 +70,6 @@ class RunSummary:
 
 
 # --------------------------------------------------------------------------- one document
-
-
-class Extractor:
-    """The loaded spaCy pipeline and lexicon, built once per process."""
-
-    def __init__(self, settings: Settings):
-        from pipeline.extract.extraction import lexicon_for, load_pipeline
-
-        self.settings = settings
-        self.nlp = load_pipeline(settings)
-        self.lexicon = lexicon_for(settings)
-
-    def entities(self, doc_id: str, raw: str, cleaned: CleanedDocument) -> list[dict]:
-        """Entity records of one cleaned document, in raw offsets."""
-        return self.entities_batch([(doc_id, raw, cleaned)])[0]
-
-    def entities_batch(self, items: list[tuple[str, str, CleanedDocument]]) -> list[list[dict]]:
-        """Entity records for several documents, running the model in one nlp.pipe batch."""
-        from pipeline.extract.extraction import entities_from_doc, model_text
-
-        texts = [model_text(cleaned.text) for _, _, cleaned in items]
-        small = [i for i, t in enumerate(texts) if t.strip() and len(t) <= self.nlp.max_length]
-        docs = dict(zip(small, self.nlp.pipe((texts[i] for i in small), batch_size=self.settings.extract.batch_size)))
-        names = self.nlp.get_pipe("news_names") if "news_names" in self.nlp.pipe_names else None
-        out = []
-        for i, (doc_id, raw, cleaned) in enumerate(items):
-            if not texts[i].strip():
-                out.append([])
-                continue
-            spacy_doc = docs[i] if i in docs else self._run_model(texts[i])
-            out.append(entities_from_doc(doc_id, raw, cleaned, spacy_doc, self.lexicon,
-                                         self.settings.extract.labels, names))
-        return out
-
-    def _run_model(self, text: str):
-        """The pipeline on `text`, in pieces at paragraph breaks if it is huge."""
-        limit = self.nlp.max_length
-        if len(text) <= limit:
-            return self.nlp(text)
-        from spacy.tokens import Doc
-
-        pieces, start = [], 0
-        while start < len(text):
-            end = min(len(text), start + limit // 2)
-            if end < len(text):
-                cut = text.rfind("\n\n", start, end)
-                end = cut + 2 if cut > start else end
-            pieces.append(text[start:end])
-            start = end
-        docs = list(self.nlp.pipe(pieces))
-        for doc in docs:  # caches of the text: Doc.from_docs would warn with all of it
-            doc.user_data.clear()
-        return Doc.from_docs(docs, ensure_whitespace=False)
 
 
 def document_info(source: SourceFile) -> dict:
@@ -170,7 +119,7 @@ def process_documents(sources: list[SourceFile], settings: Settings, extractor: 
     ready = [i for i, (_, _, cleaned) in enumerate(prepared) if cleaned is not None]
     entities: dict[int, list[dict]] = {i: [] for i in ready}
     if extractor is not None and ready:
-        items = [(sources[i].doc, prepared[i][1].text, prepared[i][2]) for i in ready]
+        items = [(sources[i].doc, prepared[i][1].text, prepared[i][2], prepared[i][1].kind) for i in ready]
         try:
             entities.update(zip(ready, extractor.entities_batch(items)))
         except Exception:
@@ -225,7 +174,12 @@ _WORKER: dict = {}
 
 def _init_worker(settings: Settings, extract: bool, cleaned_from: Path | None) -> None:
     _WORKER["settings"] = settings
-    _WORKER["extractor"] = Extractor(settings) if extract else None
+    if extract:
+        from pipeline.extract.extraction import Extractor
+
+        _WORKER["extractor"] = Extractor(settings)
+    else:
+        _WORKER["extractor"] = None
     _WORKER["cleaned_from"] = cleaned_from
 
 

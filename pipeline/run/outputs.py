@@ -18,8 +18,7 @@ except ImportError:  # not POSIX: the lock file alone, with a pid staleness chec
     fcntl = None
 
 # Field order of an entity record in entities.jsonl (and the flat columns of entities.csv).
-ENTITY_FIELDS = ("doc", "label", "start", "end", "text", "amount", "amount_max", "currency", "qualifier",
-                 "equivalent_of", "value", "value_max", "unit", "value_si", "unit_si", "place", "org")
+from pipeline.records import ENTITY_FIELDS  # noqa: F401  (re-exported for the writers)
 LOCK_NAME = ".pipeline.lock"
 STAGING_NAME = ".staging"
 
