@@ -36,7 +36,7 @@ def extract(text: str, *, published: str | None = None, html: bool = False,
         Entities sorted by start, offsets into `text`.
     """
     from pipeline.clean.cleaner import clean
-    from pipeline.extract.extraction import cached_extractor
+    from pipeline.extractor.extraction import cached_extractor
 
     settings = settings or Settings.load()
     kind = "html" if html else "text"

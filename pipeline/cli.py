@@ -117,7 +117,7 @@ def _run_one(source: str, settings: Settings, published: Optional[str]) -> None:
     import json
 
     from pipeline.api import extract, extract_file
-    from pipeline.extract.extraction import ModelError
+    from pipeline.extractor.extraction import ModelError
     from pipeline.read.sources import ReadError, decode
 
     try:
@@ -144,8 +144,8 @@ def package(out: Path = typer.Option(Path("packages"), "--out", "-o", help="Wher
             params: Optional[Path] = PARAMS_OPT, model: Optional[str] = MODEL_OPT,
             build: str = typer.Option("wheel", "--build", help="sdist, wheel, 'sdist,wheel' or none.")) -> None:
     """Build the installable spaCy pipeline package en_news_pipeline-<version> from models/ (wraps `spacy package`)."""
-    from pipeline.extract.extraction import ModelError
-    from pipeline.extract.package import build_package
+    from pipeline.extractor.extraction import ModelError
+    from pipeline.extractor.package import build_package
 
     try:
         path = build_package(_settings(params, model), out, build=build)

@@ -13,7 +13,9 @@ from typing import Any
 import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-MODELS_DIR = PROJECT_ROOT / "models"
+# A checkout's models/, else the copy an installed wheel carries as pipeline/models.
+MODELS_DIR = next((d for d in (PROJECT_ROOT / "models", Path(__file__).resolve().parent / "models")
+                   if (d / "config.cfg").exists()), PROJECT_ROOT / "models")
 DEFAULT_PARAMS = PROJECT_ROOT / "params.yaml"
 LABELS = ("ORG", "PLACE", "MONEY", "PERCENT", "DATE", "QUANTITY")
 

@@ -16,7 +16,7 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def extractor(settings):
-    from pipeline.extract.extraction import Extractor
+    from pipeline.extractor.extraction import Extractor
 
     return Extractor(settings)
 

@@ -595,7 +595,7 @@ def _rule_functions():
     from pipeline.clean.cleaner import clean_text
     from pipeline.components.dates import find_dates
     from pipeline.components.numbers import find_amounts
-    from pipeline.extract.extraction import lexicon_for
+    from pipeline.extractor.extraction import lexicon_for
     from pipeline.settings import Settings
 
     settings = Settings.load()

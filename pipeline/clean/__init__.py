@@ -1,1 +1,1 @@
-"""clean"""
+"""Cleaning: boilerplate removal, article metadata, and the clean -> raw offset map."""

@@ -1,1 +1,1 @@
-"""read"""
+"""Reading: finding article files and decoding them to text."""

@@ -1,1 +1,1 @@
-"""review"""
+"""Review: evaluation against gold, gold checks, diffs, the review site, Label Studio."""

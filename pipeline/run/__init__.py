@@ -1,1 +1,1 @@
-"""run"""
+"""Running a corpus: workers, Dask, the result cache, and publishing outputs."""

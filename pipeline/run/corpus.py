@@ -28,7 +28,7 @@ from pipeline.records import DOCUMENT_FIELDS
 from pipeline.settings import Settings
 
 if TYPE_CHECKING:  # spaCy is imported only when a document needs the model
-    from pipeline.extract.extraction import Extractor
+    from pipeline.extractor.extraction import Extractor
 
 ENTITIES = "entities.jsonl"
 ENTITIES_CSV = "entities.csv"
@@ -175,7 +175,7 @@ _WORKER: dict = {}
 def _init_worker(settings: Settings, extract: bool, cleaned_from: Path | None) -> None:
     _WORKER["settings"] = settings
     if extract:
-        from pipeline.extract.extraction import Extractor
+        from pipeline.extractor.extraction import Extractor
 
         _WORKER["extractor"] = Extractor(settings)
     else:

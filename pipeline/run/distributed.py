@@ -23,7 +23,7 @@ _EXTRACTORS: dict = {}
 def _process_remote(source: SourceFile, data: bytes | None, error: str | None, settings: Settings,
                     extract: bool):
     """Runs on a worker: one document, with the worker's cached extractor."""
-    from pipeline.extract.extraction import Extractor
+    from pipeline.extractor.extraction import Extractor
     from pipeline.run.corpus import DocumentResult, document_info, process_document
 
     if error is not None:

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pipeline
-from pipeline.extract.extraction import load_pipeline
+from pipeline.extractor.extraction import load_pipeline
 from pipeline.settings import Settings
 
 PACKAGE_NAME = "news_pipeline"  # spaCy prefixes the language: en_news_pipeline
