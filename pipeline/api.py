@@ -41,10 +41,22 @@ def extract(text: str, *, published: str | None = None, html: bool = False,
     settings = settings or Settings.load()
     kind = "html" if html else "text"
     cleaned = clean(text, kind, settings.clean, Path(settings.models_dir))
+    if kind == "text" and not cleaned.text.strip() and text.strip():
+        cleaned = _as_is(text, cleaned)  # a sentence or a snippet, not a page: nothing to remove
     if published is not None:
         cleaned = dataclasses.replace(cleaned, published=published)
     records = cached_extractor(settings).entities(doc, text, cleaned, kind)
     return [Entity.from_dict(r) for r in records]
+
+
+def _as_is(text: str, cleaned):
+    """The cleaning result that keeps `text` whole."""
+    from pipeline.clean.offsets import TextBuilder
+
+    builder = TextBuilder()
+    builder.add_raw(text, 0)
+    clean_text, offsets = builder.build()
+    return dataclasses.replace(cleaned, text=clean_text, offsets=offsets)
 
 
 def extract_file(path: str | Path, *, published: str | None = None, settings: Settings | None = None) -> list[Entity]:

@@ -21,3 +21,17 @@ def make_tokenizer_prefixes():
         return nlp
 
     return add_prefixes
+
+
+@spacy.registry.callbacks("news.tokenizer.v2")
+def make_tokenizer():
+    """v1's prefix, plus a hyphen after an abbreviation's dot as an infix: "U.S.-Mexico" is
+    three tokens, so hyphen-joined places split ("Japan-Korea" already does)."""
+
+    def customize(nlp):
+        make_tokenizer_prefixes()(nlp)
+        infixes = list(nlp.Defaults.infixes) + [r"(?<=[A-Z]\.)-(?=[A-Z])"]
+        nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
+        return nlp
+
+    return customize

@@ -21,6 +21,10 @@ LEVEL_RANK = {"country": 0, "province": 1, "region": 2, "prefecture": 3, "county
 # population: smaller ones are too often ordinary words ("Reading", "Mobile").
 MIN_FOREIGN_CITY_POPULATION = 1_000_000
 HOME_COUNTRY = "CN"
+# First-level divisions of every other country (scripts/build_world_divisions.py).
+WORLD_DIVISIONS = "world_divisions.tsv"
+# Hand-kept aliases (id, alias) for names news uses that the sources lack ("Korea").
+EXTRA_ALIASES = "aliases.tsv"
 # Townships and villages are recognized only with their designator ("Daiji
 # Township"): their bare one-word names collide with given names and surnames.
 BARE_NAME_EXCLUDED_LEVELS = frozenset({"township", "village"})
@@ -125,20 +129,24 @@ def _read_tsv(path: Path) -> list[dict[str, str]]:
 def load_gazetteer(directory: Path) -> Gazetteer:
     """Read places.tsv and organizations.tsv from `directory`."""
     places: dict[str, list[Place]] = {}
-    for row in _read_tsv(directory / "places.tsv"):
+    extra: dict[str, list[str]] = {}
+    for row in _read_tsv(directory / EXTRA_ALIASES):
+        extra.setdefault(row["id"], []).append(row["alias"])
+    for row in [*_read_tsv(directory / "places.tsv"), *_read_tsv(directory / WORLD_DIVISIONS)]:
         place = Place(
             id=row["id"], name=row["name"], level=row["level"], province=row.get("province", ""),
             country=row.get("country", ""), lat=_float(row.get("lat")), lon=_float(row.get("lon")),
             population=int(row["population"]) if row.get("population", "").isdigit() else 0,
         )
-        forms = {row["name"], *[a for a in row.get("aliases", "").split("|") if a]}
+        forms = {row["name"], *[a for a in row.get("aliases", "").split("|") if a], *extra.get(row["id"], ())}
         for form in forms:
             if not form or not form[0].isupper():
                 continue
             if " " not in form and place.level in BARE_NAME_EXCLUDED_LEVELS and place.population < MIN_BARE_TOWNSHIP_POPULATION:
                 continue
-            if (" " not in form and place.country != HOME_COUNTRY and place.level not in ("country", "province", "region")
-                    and place.population < MIN_FOREIGN_CITY_POPULATION):
+            if (" " not in form and place.country != HOME_COUNTRY
+                    and place.level not in ("country", "province", "region", "prefecture")
+                    and place.population < MIN_FOREIGN_CITY_POPULATION):  # capitals are "prefecture"
                 continue
             places.setdefault(form, []).append(place)
     for form, candidates in places.items():

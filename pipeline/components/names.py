@@ -35,6 +35,8 @@ DOMAIN_RE = re.compile(
     r"(?<![@\w.-])(?:www\.)?(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+(?:com|cn|org|net|gov|edu|io|info|news)(?:\.cn|\.hk|\.uk)?(?![\w@-]|\.\w)"
 )
 POSSESSIVE = ("'s", "’s")
+# "18th Central Commission for Discipline Inspection": an ordinal that belongs to a body's name.
+ORDINAL_RE = re.compile(r"\d{1,3}(?:st|nd|rd|th)|First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth")
 
 
 def _person_tokens(doc: Doc) -> frozenset[int]:
@@ -65,13 +67,16 @@ class NameShapes:
     run_breakers: frozenset[str]
     org_cue_nouns: frozenset[str]
     compass_re: re.Pattern
+    direction_words: frozenset[str] = frozenset()
+    not_places: frozenset[str] = frozenset()
+    facility_words: frozenset[str] = frozenset()
+    person_titles: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=4)
 def load_shapes(path: Path) -> NameShapes:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     compass = "|".join(sorted(data["region_compass"], key=len, reverse=True))
-    compass_lower = "|".join(w.lower() for w in sorted(data["region_compass"], key=len, reverse=True))
     return NameShapes(
         org_heads=frozenset(data["org_heads"]),
         not_org_heads=frozenset(data.get("not_org_heads", [])),
@@ -86,7 +91,12 @@ def load_shapes(path: Path) -> NameShapes:
         legal_suffixes=frozenset(data.get("legal_suffixes", [])),
         run_breakers=frozenset(data.get("run_breakers", [])),
         org_cue_nouns=frozenset(data.get("org_cue_nouns", [])),
-        compass_re=re.compile(rf"\b(?:{compass}|{compass_lower})(?:-| )China\b"),
+        # Capitalized only: "northwest China" is the place China (ANNOTATION.md, direction words).
+        compass_re=re.compile(rf"\b(?:{compass})(?:-| )China\b"),
+        direction_words=frozenset(data.get("direction_words", [])),
+        not_places=frozenset(data.get("not_places", [])),
+        facility_words=frozenset(data.get("facility_words", [])),
+        person_titles=frozenset(data.get("person_titles", [])),
     )
 
 
@@ -210,9 +220,19 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
         if end < n and doc[end].text in shapes.legal_suffixes and not _breaks_after(doc[end - 1]):
             end += 1  # "Harcourt & Pryce plc"
             j = max(j, end)
-        # "Zhejiang Lanhua Logistics Co., Ltd.": a legal suffix after a comma belongs to the name.
+        # "Chiesi Pharmaceutical (Shanghai) Co., Ltd": a name runs through a bracketed place
+        # when a legal suffix follows the bracket.
+        close = _bracket_insertion_end(doc, end, shapes)
+        if close is not None:
+            end = close + 1
+            if end < n and doc[end].text in shapes.legal_suffixes:
+                end += 1
+            j = max(j, end)
+        # "Zhejiang Lanhua Logistics Co., Ltd.", "Calloway Diagnostics, Inc.": a legal suffix
+        # after a comma belongs to the name.
         while (end + 1 < n and doc[end].text == "," and doc[end + 1].text in shapes.legal_suffixes
-               and doc[end - 1].text in shapes.legal_suffixes | shapes.org_heads):
+               and not _breaks_after(doc[end]) and (doc[end + 1].text != "Co." or doc[end - 1].text in
+                                                      shapes.legal_suffixes | shapes.org_heads or True)):
             end += 2
             j = max(j, end)
         while start < end and doc[start].text in shapes.leading_stop:
@@ -223,6 +243,22 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
             runs.append((start, end))
         i = max(j, i + 1)
     return runs
+
+
+def _bracket_insertion_end(doc: Doc, end: int, shapes: NameShapes) -> int | None:
+    """Index of ")" when "( Capitalized words )" after `end` is followed by a legal suffix."""
+    if end + 2 >= len(doc) or doc[end].text != "(" or _breaks_after(doc[end - 1]):
+        return None
+    for k in range(end + 1, min(end + 5, len(doc))):
+        if doc[k].text == ")":
+            inner_ok = k > end + 1 and all(_is_cap(doc[i]) for i in range(end + 1, k))
+            after = doc[k + 1].text if k + 1 < len(doc) else ""
+            return k if inner_ok and after in shapes.legal_suffixes else None
+    return None
+
+
+def _is_ordinal(token) -> bool:
+    return bool(ORDINAL_RE.fullmatch(token.text))
 
 
 def _has_head(doc: Doc, start: int, end: int, shapes: NameShapes) -> bool:
@@ -238,6 +274,15 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
     """Cut a run at coordination and possessives that separate two names."""
     if gaz.org(doc[start:end].text):
         return [(start, end)]
+    hyphen_parts = _hyphen_joined_places(doc, start, end, shapes, gaz)
+    if hyphen_parts is not None:
+        return hyphen_parts
+    for k in range(start + 1, end - 1):
+        if doc[k].text in POSSESSIVE and _has_head(doc, k + 1, end, shapes) and (
+                _has_head(doc, start, k, shapes) or gaz.org(doc[start:k].text)):
+            # "Tencent's WeChat Pay team", "the Department for Business and Trade's Office for
+            # Investment": a possessive between two bodies splits them.
+            return split_run(doc, start, k, shapes, gaz) + split_run(doc, k + 1, end, shapes, gaz)
     for k in range(start + 1, end - 1):  # "X and the Y" always names two things
         if doc[k].text in ("and", "&") and doc[k + 1].text == "the":
             return split_run(doc, start, k, shapes, gaz) + split_run(doc, k + 2, end, shapes, gaz)
@@ -268,6 +313,31 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
     while start < end and doc[start].text in shapes.connectors | {"The"}:
         start += 1
     return [(start, end)] if start < end else []
+
+
+def _hyphen_joined_places(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer):
+    """["Japan", "Korea"] for "Japan-Korea" (and "the China-Laos Railway"): separate PLACEs.
+
+    None when the run is not places joined by hyphens, or when it is itself a
+    proper name with its own head ("Guangdong-Hong Kong-Macao Greater Bay Area").
+    """
+    dashes = [k for k in range(start + 1, end - 1) if doc[k].text in ("-", "–") and not doc[k - 1].whitespace_]
+    if not dashes:
+        return None
+    bounds = [start, *[k + 1 for k in dashes]]
+    pieces = [(b, (dashes[i] if i < len(dashes) else end)) for i, b in enumerate(bounds)]
+    last_start, last_end = pieces[-1]
+    # The last piece may be a place followed by a facility word: "Laos Railway".
+    place_end = next((k for k in range(last_end, last_start, -1) if gaz.place_candidates(doc[last_start:k].text)), None)
+    if place_end is None:
+        return None
+    rest = doc[place_end:last_end]
+    if len(rest) and not (len(rest) == 1 and rest[0].text in shapes.facility_words):
+        return None
+    pieces[-1] = (last_start, place_end)
+    if not all(gaz.place_candidates(doc[a:b].text) for a, b in pieces):
+        return None
+    return pieces
 
 
 def _ends_with_place_designator(doc: Doc, start: int, end: int, shapes: NameShapes) -> bool:
@@ -303,7 +373,11 @@ def find_names(doc: Doc, shapes: NameShapes, gaz: Gazetteer) -> list[Span]:
             # "the Xinjiang Uygur and Tibet autonomous regions": split at "and".
             parts = _split_at_and(doc, *parts[0])
         for start, end in parts:
-            spans.extend(_classify(doc, start, end, run_end, after, shapes, gaz))
+            for span in _classify(doc, start, end, run_end, after, shapes, gaz):
+                if span.label_ == "ORG" and span.start > 0 and _is_ordinal(doc[span.start - 1]) and \
+                        _has_head(doc, span.start, span.end, shapes):
+                    span = Span(doc, span.start - 1, span.end, label="ORG")
+                spans.append(span)
     for m in DOMAIN_RE.finditer(doc_text(doc)):
         span = doc.char_span(m.start(), m.end(), label="ORG", alignment_mode="contract")
         if span is not None and len(span.text) == m.end() - m.start():
@@ -372,6 +446,15 @@ def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer, shapes: Nam
     """
     found: list[Span] = []
     taken: set[int] = {i for i in _person_tokens(doc) if start <= i < end}
+    for ent in doc.ents:  # the model's PERSON "Tamil Nadu" is the state: a known first-level name wins
+        if ent.label_ == "PERSON" and start <= ent.start and ent.end <= end and any(
+                p.level in ("country", "province") for p in gaz.place_candidates(ent.text)):
+            taken.difference_update(range(ent.start, ent.end))
+    persons = {e[-1].text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 and not any(
+        p.level in ("country", "province") for p in gaz.place_candidates(e.text))}
+    for k in range(start, end):
+        if doc[k].text in persons or (k > 0 and doc[k - 1].text in shapes.person_titles):
+            taken.add(k)  # "Phoenix said", after "Jordan Phoenix"; "Mr. Lincoln"
     for k in range(start, end):
         word = doc[k].text.title()
         if word in shapes.surnames or word in shapes.ethnic_groups:
@@ -386,8 +469,10 @@ def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer, shapes: Nam
             if text.isupper() and len(text) > 3:  # "LANZHOU, June 18 (Xinhua)"
                 text = text.title()
             label = "ORG" if gaz.org(text) else "PLACE" if gaz.place_candidates(text) else None
-            if label is None or not doc[i].text[0].isupper():
+            if label is None or not doc[i].text[0].isupper() or text in shapes.not_places:
                 continue
+            if label == "PLACE" and width == 1 and (doc[i].is_stop or doc[i].lower_ in shapes.direction_words):
+                continue  # a sentence-initial "You" is not Youxian
             if doc[i:min(i + width + 1, len(doc))].text.lower() in shapes.false_orgs:
                 continue  # "Taobao" in "Taobao Villages": a brand used as a modifier
             found.append(Span(doc, i, i + width, label=label))

@@ -129,11 +129,14 @@ class EntityResolver(NameDataUser):
             start += 1
         while end > start and (doc[end - 1].text in STRIP_TRAILING or doc[end - 1].is_punct):
             end -= 1
+        shapes, gaz = self.shapes, self.gazetteer
+        if shapes is not None:  # "northwest China" is the place China
+            while start < end and doc[start].lower_ in shapes.direction_words and doc[start].text.islower():
+                start += 1
         if start >= end:
             return None
         span = doc[start:end]
         text = span.text
-        shapes, gaz = self.shapes, self.gazetteer
         if not any(c.isupper() for c in text) or "/" in text or "@" in text or "\n" in text:
             return None
         if shapes is not None:
@@ -154,12 +157,66 @@ class EntityResolver(NameDataUser):
             return None  # "new energy vehicle (NEV)": an abbreviation, not a name
         if _in_headline(doc, start) and not (gaz is not None and (gaz.org(text) or gaz.place_candidates(text))):
             return None  # the model guesses wildly on Title Case Headlines
+        if shapes is not None and text in shapes.not_places:
+            return None  # "Earth", "the Milky Way"
         if gaz is not None:
             if label == "ORG" and gaz.place_candidates(text) and not gaz.org(text):
                 label = "PLACE"
             elif label == "PLACE" and gaz.org(text):
                 label = "ORG"
+            elif not gaz.place_candidates(text) and not gaz.org(text):
+                # Unknown to the gazetteers: the model's least reliable guesses. Keep them only
+                # with evidence in the text; a "place" with an organization's cue is one.
+                org_cue = _org_evidence(doc, start, end, shapes)
+                if label == "PLACE" and not _place_evidence(doc, start, end, gaz):
+                    if not org_cue:
+                        return None
+                    label = "ORG"
+                elif label == "ORG" and not org_cue:
+                    return None
         return Span(doc, start, end, label=label)
+
+
+# What makes an unknown name an organization: "shares of X", "CEO of X", "X said", "X, a ... startup".
+ORG_CUE_BEFORE_RE = re.compile(r"(?:\b(?:shares|stock|stake|CEO|chief executive|chairman|chairwoman|president|"
+                               r"founder|co-founder|spokesperson|spokesman|spokeswoman|head|director|analysts?|"
+                               r"economists?|executives?|employees?|staff) (?:of|at)|\bat|\bsuch as|\bincluding|"
+                               r"\bjoined|\bby) $", re.I)
+ORG_CUE_AFTER_RE = re.compile(r"^(?:'s)? (?:said|says|announced|reported|told|posted|launched|unveiled|plans|"
+                              r"expects|shares|stock|spokesperson|spokesman|chief)\b|^, (?:a|an|the) [^.;]{0,60}?"
+                              r"\b(?:company|firm|startup|start-up|maker|developer|group|bank|lender|retailer|"
+                              r"platform|operator|provider|supplier|producer|manufacturer|agency|university|"
+                              r"institute|publisher|broadcaster|carrier|insurer|fund|investor|consultancy)\b")
+PLACE_CUE_BEFORE_RE = re.compile(r"\b(?:in|at|from|near|to|across|outside|across|around|of|toward|towards|"
+                                 r"visited|via) $", re.I)
+ORG_CUE_WINDOW = 40
+
+
+def _org_evidence(doc: Doc, start: int, end: int, shapes) -> bool:
+    """Text around a name that marks it as an organization, or a second mention of it."""
+    text = doc_text(doc)
+    span = doc[start:end]
+    if shapes is not None and any(t.text in shapes.org_heads or t.text in shapes.legal_suffixes for t in span):
+        return True
+    before = text[max(0, span.start_char - ORG_CUE_WINDOW):span.start_char]
+    after = text[span.end_char:span.end_char + 80]
+    if ORG_CUE_BEFORE_RE.search(before) or ORG_CUE_AFTER_RE.match(after):
+        return True
+    return text.count(span.text) >= 2 and len(span.text) >= 3 and not span.text.isupper()
+
+
+def _place_evidence(doc: Doc, start: int, end: int, gaz) -> bool:
+    """"in Brunsbuettel", "Morgantown, West Virginia", a dateline "DOHA, March 3": a place."""
+    text = doc_text(doc)
+    span = doc[start:end]
+    before = text[max(0, span.start_char - 12):span.start_char]
+    if PLACE_CUE_BEFORE_RE.search(before):
+        return True
+    m = re.match(r", ((?:[A-Z][\w.]*\s?){1,3})", text[span.end_char:span.end_char + 40])
+    if m and gaz.place_candidates(m.group(1).strip().rstrip(".,")):
+        return True
+    line_start = text.rfind("\n", 0, span.start_char) + 1
+    return span.text.isupper() and not text[line_start:span.start_char].strip()
 
 
 def _is_capitalized(token) -> bool:
