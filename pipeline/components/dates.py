@@ -33,7 +33,21 @@ MONTH_CONTEXT = r"(?i:in|by|since|from|until|till|through|during|before|after|ea
 # Words after a year that make the number something else (money, a count).
 NOT_YEAR_AFTER = r"(?:\s?(?:percent|per cent|%|yuan|dollars|euros|people|households|villages|companies|workers|tons|tonnes|km|kilometers|units|items))"
 
+WEEKDAY_ABBR = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?"
+NUMBER_OR_WORD = rf"(?:\d{{1,2}}|{NUMBER_WORD.replace('|a|an', '')})"
+# A calendar point that can end a "between ... and ..." range.
+POINT = rf"(?:{MONTH}(?: {DAY})?(?:,? {YEAR})?|{YEAR})"
+
 DATE_PATTERNS = [
+    # A weekday before a date is part of it: "Wednesday, Oct. 13, 2021", "Tue 16 Jan 2024".
+    rf"\b(?:{WEEKDAY}|{WEEKDAY_ABBR}),? (?:{MONTH} {DAY},? {YEAR}|(?:[12]\d|3[01]|0?[1-9]) {MONTH},? {YEAR})\b",
+    # Day ranges within one month: "Nov. 1-3", "September 20-21", "March 3 to 10".
+    rf"\b{MONTH} {DAY} ?(?:-|–|to|through) ?{DAY}(?:,? {YEAR})?\b(?![-–]?\d)",
+    # "between August 2022 and January 2023", "between 2014 and 2019" ("between" stays out).
+    rf"(?<=\bbetween ){POINT} and {POINT}(?: {RELATIVE_YEAR})?\b",
+    rf"\b{MONTH}(?: {DAY})? and {MONTH}(?: {DAY})? {RELATIVE_YEAR}\b",
+    rf"\b{FULL_MONTH}[-–]{FULL_MONTH}(?:,? {YEAR}| {RELATIVE_YEAR})?\b",
+    r"\b(?:[0-2]\d|3[01])\.(?:0[1-9]|1[0-2])\.(?:19|20)\d\d\b",
     r"\b\d{4}-\d{2}-\d{2}\b",
     r"\b(?:19|20)\d\d/\d{1,2}/\d{1,2}\b",
     rf"\b\d{{1,2}}-{MONTH}-{YEAR}\b",
@@ -42,6 +56,19 @@ DATE_PATTERNS = [
     # "between January and April": both ends in one span ("between" stays out).
     rf"(?<=\bbetween ){MONTH}(?: {DAY})? and {MONTH}(?: {DAY})?(?:,? {YEAR}| {RELATIVE_YEAR})?\b",
     rf"(?<=\bbetween ){YEAR} and {YEAR}\b",
+    # Relative periods: "the past five years", "the first 10 months", "the next three years".
+    rf"(?<=\bthe )(?:past|last|next|previous|coming|first|final) {NUMBER_OR_WORD} (?:years|months|quarters|weeks)\b",
+    # Anaphoric dates: resolved against the last date the text gave (news_values).
+    r"(?<=\bthe )(?:previous|same|following|next|prior) (?:year|month|quarter)\b",
+    rf"\b(?:a|one|two|three|four|five|six|seven|eight|nine|ten|\d{{1,2}}) (?:years?|months?) (?:earlier|later|before)\b",
+    rf"\b(?:A|One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten) (?:years?|months?) (?:earlier|later|before)\b",
+    rf"\b[Ll]ast {FULL_MONTH}\b",
+    # Quarters alone and decades: "Q3", "this quarter", "Third Quarter 2022", "the 1970s".
+    rf"\b(?:First|Second|Third|Fourth) Quarter(?:,? {YEAR})?\b",
+    r"\bQ[1-4](?! ?(?:19|20)\d\d)\b",
+    r"(?<=\bthe )(?:19|20)\d0s\b",
+    r"\b(?:FY|fiscal )(?:\d{2}|(?:19|20)\d\d[-/]\d{2})\b",
+    r"\b(?:[Tt]oday|[Tt]onight)\b",
     # "late March", "mid-February", "early 2021".
     rf"\b(?:early|mid|late)[- ](?:{FULL_MONTH}|{YEAR})(?: {YEAR})?\b",
     # British order without a year: "on 1 September", "10 October".

@@ -50,11 +50,16 @@ class ValueNormalizer:
         lexicon = self.nlp.get_pipe(self.numbers_component).lexicon
         published = doc._.published
         previous_money = None
+        last_date = None
         text = doc_text(doc)
         for ent in doc.ents:
             label = ent.label_
             if label == "DATE":
-                values = normalize_date(ent.text, published)
+                value = contextual_date(ent.text, published, last_date)
+                values = {"value": value} if value else normalize_date(_without_weekday(ent.text), published)
+                if not values and RANGE_AND_RE.search(ent.text):
+                    values = _range_value(ent.text, published)
+                last_date = values.get("value") or last_date
             elif lexicon is None:
                 continue
             elif label == "MONEY":
@@ -73,6 +78,88 @@ class ValueNormalizer:
                     ent._.equivalent_of = previous_money.start_char
                 previous_money = ent
         return doc
+
+
+WORD_NUMBERS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())} | {"a": 1, "an": 1}
+MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                          "nov", "dec"))}
+ANAPHORA_RE = re.compile(r"^(previous|prior|same|following|next) year$|^(\w+) years? (earlier|later|before)$", re.I)
+PAST_YEARS_RE = re.compile(r"^(?:past|last) (\w+) years$", re.I)
+FIRST_MONTHS_RE = re.compile(r"^first (\w+) months$", re.I)
+QUARTER_ALONE_RE = re.compile(r"^Q([1-4])$")
+DECADE_RE = re.compile(r"^((?:19|20)\d)0s$")
+LAST_MONTH_RE = re.compile(r"^[Ll]ast ([A-Z][a-z]+)$")
+DAY_RANGE_RE = re.compile(r"^([A-Z][a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)? ?(?:-|–|to|through) ?(\d{1,2})(?:st|nd|rd|th)?"
+                          r"(?:,? ((?:19|20)\d\d))?$")
+DOTTED_RE = re.compile(r"^(\d{2})\.(\d{2})\.((?:19|20)\d\d)$")
+WEEKDAY_PREFIX_RE = re.compile(r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,? (?=\w)")
+RANGE_AND_RE = re.compile(r"\s(?:and|to)\s|(?<=[a-z])[-–](?=[A-Z])")
+
+
+def _count(word: str) -> int | None:
+    word = word.lower()
+    return int(word) if word.isdigit() else WORD_NUMBERS.get(word)
+
+
+def contextual_date(text: str, published: str | None, last: str | None) -> str | None:
+    """Values of dates that need the document's context: anaphora ("the previous year",
+    "two years later") resolve against the last date the text gave, relative periods
+    ("the past five years", "the first 10 months", "Q3", "last November") against the
+    article's date; decades, day ranges and dotted dates need no context. None: not one of these."""
+    text = " ".join(text.split())
+    anchor_year = int((last or published or "0000")[:4]) or None
+    pub_year = int(published[:4]) if published else None
+    m = ANAPHORA_RE.match(text)
+    if m and anchor_year:
+        if m.group(1):
+            delta = {"previous": -1, "prior": -1, "same": 0, "following": 1, "next": 1}[m.group(1).lower()]
+        else:
+            n = _count(m.group(2))
+            if n is None:
+                return None
+            delta = n if m.group(3).lower() == "later" else -n
+        return f"{anchor_year + delta:04d}"
+    if (m := PAST_YEARS_RE.match(text)) and pub_year and _count(m.group(1)):
+        return f"{pub_year - _count(m.group(1)):04d}/{pub_year:04d}"
+    if (m := FIRST_MONTHS_RE.match(text)) and anchor_year and (_count(m.group(1)) or 0) in range(1, 13):
+        return f"{anchor_year:04d}-01/{anchor_year:04d}-{_count(m.group(1)):02d}"
+    if (m := QUARTER_ALONE_RE.match(text)) and anchor_year:
+        q = int(m.group(1))
+        return f"{anchor_year:04d}-{3 * q - 2:02d}/{anchor_year:04d}-{3 * q:02d}"
+    if m := DECADE_RE.match(text):
+        return f"{m.group(1)}0/{m.group(1)}9"
+    if text.lower() in ("today", "tonight"):
+        return published
+    if (m := LAST_MONTH_RE.match(text)) and published and m.group(1)[:3].lower() in MONTHS:
+        month, pub_month = MONTHS[m.group(1)[:3].lower()], int(published[5:7] or 0)
+        return f"{pub_year if month < pub_month else pub_year - 1:04d}-{month:02d}"
+    if (m := DAY_RANGE_RE.match(text)) and m.group(1)[:3].lower() in MONTHS:
+        year = int(m.group(4)) if m.group(4) else pub_year
+        if year is None:
+            return None
+        month = MONTHS[m.group(1)[:3].lower()]
+        return f"{year:04d}-{month:02d}-{int(m.group(2)):02d}/{year:04d}-{month:02d}-{int(m.group(3)):02d}"
+    if m := DOTTED_RE.match(text):
+        return f"{m.group(3)}-{m.group(2)}-{m.group(1)}"
+    return None
+
+
+def _without_weekday(text: str) -> str:
+    """"Wednesday, Oct. 13, 2021" -> "Oct. 13, 2021" when a date follows the weekday."""
+    rest = WEEKDAY_PREFIX_RE.sub("", text, count=1)
+    return rest if rest != text and any(c.isdigit() for c in rest) else text
+
+
+def _range_value(text: str, published: str | None) -> dict:
+    """"August 2022 and January 2023" -> "2022-08/2023-01": each side read alone."""
+    parts = RANGE_AND_RE.split(text, maxsplit=1)
+    if len(parts) != 2:
+        return {}
+    left, right = (normalize_date(p.strip(), published).get("value") for p in parts)
+    if left is None and right is not None and parts[0].strip()[:3].lower() in MONTHS:
+        left = normalize_date(f"{parts[0].strip()} {right[:4]}", published).get("value")  # "January and March 2020"
+    return {"value": f"{left}/{right}"} if left and right else {}
 
 
 def _is_conversion(text: str, first: Span, second: Span) -> bool:
