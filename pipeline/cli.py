@@ -30,33 +30,48 @@ PARAMS_OPT = typer.Option(None, "--params", help="params.yaml with the tunables 
                           "project's); models/ beside it is used.")
 MODEL_OPT = typer.Option(None, "--model", help="Installed spaCy pipeline for NER (default: params.yaml extract.model).")
 WORKERS_OPT = typer.Option(None, "--workers", "-w", help="Local worker processes (default: CPU count).")
-STRICT_OPT = typer.Option(False, "--strict", help="Exit 1 if any file failed.")
+STRICT_OPT = typer.Option(False, "--strict", help="Exit 1 if any file failed or was skipped (warnings pass).")
 NO_CACHE_OPT = typer.Option(False, "--no-cache", help="Recompute every document (ignore and do not fill the cache).")
 CACHE_DIR_OPT = typer.Option(DEFAULT_CACHE_DIR, "--cache-dir",
                              help="Per-document result cache, keyed on raw bytes + extractor version.")
-DASK_OPT = typer.Option(None, "--dask", help="Run on a Dask cluster: a scheduler address (tcp://host:8786) or "
-                        "'local' for a LocalCluster on this machine.")
+DASK_OPT = typer.Option(None, "--dask", help="Run on a Dask cluster: a scheduler address (tcp://host:8786; "
+                        "you trust that cluster: tasks and results travel as pickles) or 'local' for a "
+                        "TLS-secured LocalCluster on 127.0.0.1.")
 
 
 def _settings(params: Optional[Path], model: Optional[str]) -> Settings:
+    from pipeline.settings import SettingsError
+
     try:
         return Settings.load(params).with_model(model)
-    except (OSError, ValueError) as exc:
-        err.print(f"[red]{params}: {exc}[/red]")
-        raise typer.Exit(2)
+    except SettingsError as exc:
+        _fail(str(exc))
+
+
+def _fail(message: str, code: int = 2):
+    err.print(message, style="red", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _log_to_stderr() -> None:
+    """Library warnings (a cache that cannot be written, ...) as plain lines on stderr."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logging.getLogger("pipeline").addHandler(handler)
 
 
 def _run(corpus: str, out: Path, settings: Settings, workers: Optional[int], stages: tuple[str, ...],
          strict: bool, cache_dir: Optional[Path] = None, dask: Optional[str] = None) -> None:
-    from pipeline.run.outputs import OutputLocked
-    from pipeline.read.sources import discover
-    from pipeline.run.corpus import process_corpus
-
-    from pipeline.read.sources import is_url
+    from pipeline.read.sources import discover, is_url
+    from pipeline.run.corpus import ModelError, process_corpus
+    from pipeline.run.outputs import OutputError, OutputLocked
 
     if not is_url(corpus) and not Path(corpus).is_dir():
-        err.print(f"[red]{corpus}: not a folder[/red]")
-        raise typer.Exit(2)
+        _fail(f"{corpus}: not a folder")
+    _log_to_stderr()
     total = len(discover(corpus))
     workers = workers or os.cpu_count() or 1
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -68,11 +83,9 @@ def _run(corpus: str, out: Path, settings: Settings, workers: Optional[int], sta
                                      on_document=lambda _r: progress.advance(task), cache_dir=cache_dir,
                                      dask=dask)
         except OutputLocked as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(3)
-        except (RuntimeError, FileNotFoundError) as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(2)
+            _fail(str(exc), 3)
+        except (ModelError, OutputError, FileNotFoundError) as exc:
+            _fail(str(exc))
     table = Table(title=f"{out}", show_header=True)
     table.add_column("")
     table.add_column("count", justify="right")
@@ -82,9 +95,11 @@ def _run(corpus: str, out: Path, settings: Settings, workers: Optional[int], sta
         for label in LABELS:
             table.add_row(label, str(summary.labels.get(label, 0)))
     table.add_row("errors", str(len(summary.failed)))
+    if summary.warnings:
+        table.add_row("warnings", str(len(summary.warnings)))
     err.print(table)
-    for path, reason in summary.failed:
-        err.print(f"[yellow]failed[/yellow] {path}: {reason}")
+    for path, status in summary.failed + summary.warnings:  # one line per document that is not `ok`
+        err.print(f"{path}: {status}", markup=False, highlight=False, soft_wrap=True)
     if strict and summary.failed:
         raise typer.Exit(1)
 

@@ -21,6 +21,11 @@ def small_corpus(tmp_path):
     return corpus
 
 
+def _entries(cache):
+    """Result entries (cache/<version>/<xx>/<key>.json), not the cache's own runs.json."""
+    return sorted(p.name for p in cache.glob("*/*/*.json"))
+
+
 def _same(a, b):
     for name in OUTPUT_FILES:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
@@ -30,17 +35,17 @@ def test_cache_rerun_is_identical_and_only_changed_files_recompute(small_corpus,
     cache = tmp_path / "cache"
     cold, warm, again = tmp_path / "cold", tmp_path / "warm", tmp_path / "again"
     process_corpus(small_corpus, cold, settings, cache_dir=cache)
-    entries = sorted(p.name for p in cache.rglob("*.json"))
+    entries = _entries(cache)
     assert len(entries) == len(FEW)
     process_corpus(small_corpus, warm, settings, cache_dir=cache)
     _same(cold, warm)
-    assert sorted(p.name for p in cache.rglob("*.json")) == entries  # nothing recomputed
+    assert _entries(cache) == entries  # nothing recomputed
 
     changed = small_corpus / FEW[1]
     changed.write_text(changed.read_text(encoding="utf-8") + "\nThe fund raised 5 million yuan in 2019.\n",
                        encoding="utf-8")
     process_corpus(small_corpus, again, settings, cache_dir=cache)
-    after = sorted(p.name for p in cache.rglob("*.json"))
+    after = _entries(cache)
     assert len(after) == len(entries) + 1  # exactly one new entry: the changed file
     fresh = tmp_path / "fresh"
     process_corpus(small_corpus, fresh, settings)  # no cache at all
@@ -79,7 +84,7 @@ def test_unchanged_rerun_into_the_same_folder_stops_early(small_corpus, tmp_path
     def no_work(*args, **kwargs):
         raise AssertionError("an unchanged corpus must not be processed again")
 
-    monkeypatch.setattr(runner, "iter_results", no_work)
+    monkeypatch.setattr(runner, "_results", no_work)
     again = process_corpus(small_corpus, out, settings, cache_dir=cache)
     assert (again.documents, dict(again.labels)) == (first.documents, dict(first.labels))
     assert {name: (out / name).read_bytes() for name in OUTPUT_FILES} == before

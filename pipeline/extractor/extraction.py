@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 
 import pipeline.components  # noqa: F401  (registers the news_* factories)
 from pipeline.clean.cleaner import CleanedDocument
+from pipeline.extractor import ModelError
 from pipeline.components.values import span_values
 from pipeline.records import ENTITY_FIELDS
 from pipeline.settings import Settings
@@ -26,10 +27,6 @@ from pipeline.settings import Settings
 MODEL_TEXT_TRANSLATION = str.maketrans({"\u00a0": " ", "\u3000": " ", "\u2009": " ", "\u202f": " ", "\t": " "})
 # The component that reads `doc._.published`; documents are made with it set.
 SOURCED = ("ner",)
-
-
-class ModelError(Exception):
-    """The spaCy pipeline named in the settings cannot be loaded; the message says why."""
 
 
 def build_pipeline(models_dir: Path, model: str) -> Language:
@@ -135,7 +132,16 @@ class Extractor:
 
     def __init__(self, settings: Settings, nlp: Language | None = None):
         self.settings = settings
-        self.nlp = nlp if nlp is not None else load_pipeline(settings)
+        if nlp is None:
+            try:
+                nlp = load_pipeline(settings)
+            except ModelError:
+                raise
+            except (OSError, RuntimeError, ValueError, KeyError, ImportError) as exc:
+                first = " ".join(str(exc).split())[:300]
+                raise ModelError(f"cannot load the extractor (spaCy pipeline {settings.extract.model!r}, "
+                                 f"data in {settings.models_dir}): {first}") from None
+        self.nlp = nlp
 
     def entities(self, doc_id: str, raw: str, cleaned: CleanedDocument, kind: str = "text") -> list[dict]:
         """Entity records of one cleaned document, in raw offsets."""

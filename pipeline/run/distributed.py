@@ -1,73 +1,101 @@
-"""Scale-out on an existing Dask cluster (dask.distributed).
+"""Scale-out on a Dask cluster (dask.distributed), with the local pool's interface.
 
 The client reads each article's bytes and sends them with the task, so
 workers need no access to the corpus (local folder or fsspec URL alike).
-Each worker process builds the spaCy pipeline once and keeps it. Results
-come back through a bounded window of futures and are yielded in corpus
-order, so outputs are byte-identical to a local run.
+Each worker process builds the spaCy pipeline once and keeps it. A document
+whose task kills its workers ends as that file's `error:` status (Dask's
+KilledWorker, caught per future), not as a failure of the run.
+
+`--dask local` starts a LocalCluster on 127.0.0.1 with TLS and throw-away
+credentials (distributed's Security.temporary()), so no other local process
+can submit code to it. Tasks and results travel as pickles: `--dask ADDRESS`
+means trusting that cluster with code execution both ways.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from typing import Iterator
+import logging
 
-from pipeline.read.sources import ReadError, SourceFile, read_bytes
+from pipeline.run.document import process_document
+from pipeline.run.workers import Lost
 from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
 
 # Futures in flight: enough to keep every worker busy, few enough to keep memory flat.
 WINDOW_PER_WORKER = 8
+# Retries of a task whose worker died, on clusters this module starts (Dask's default is 3).
+ALLOWED_FAILURES = 1
 _EXTRACTORS: dict = {}
 
 
-def _process_remote(source: SourceFile, data: bytes | None, error: str | None, settings: Settings,
-                    extract: bool):
+def _process_remote(source, data: bytes, settings: Settings, extract: bool, make_extractor):
     """Runs on a worker: one document, with the worker's cached extractor."""
-    from pipeline.extractor.extraction import Extractor
-    from pipeline.run.corpus import DocumentResult, document_info, process_document
-
-    if error is not None:
-        info = document_info(source)
-        info["status"] = error
-        return DocumentResult(source.doc, info)
     extractor = None
     if extract:
         key = repr(settings)
         extractor = _EXTRACTORS.get(key)
         if extractor is None:
-            extractor = _EXTRACTORS[key] = Extractor(settings)
+            extractor = _EXTRACTORS[key] = make_extractor(settings)
     return process_document(source, settings, extractor, data=data)
 
 
 def open_client(address: str):
-    """A Client for `address`, or for a new loopback LocalCluster when it is "local"."""
+    """(Client, cluster or None) for `address`, or for a new TLS LocalCluster when it is "local"."""
+    import dask
     from dask.distributed import Client, LocalCluster
+    from distributed.security import Security
 
     if address == "local":
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None)
-        return Client(cluster), cluster
+        security = Security.temporary()
+        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   protocol="tls", security=security, dashboard_address=None)
+        return Client(cluster, security=security), cluster
     return Client(address), None
 
 
-def dask_results(sources: list[SourceFile], settings: Settings, extract: bool, address: str) -> Iterator:
-    """DocumentResults for `sources`, in order, computed on the cluster at `address`."""
-    client, cluster = open_client(address)
-    try:
-        workers = max(1, len(client.scheduler_info().get("workers", {})))
-        window = WINDOW_PER_WORKER * workers
-        pending: deque = deque()
-        for source in sources:
+class DaskPool:
+    """Documents as futures on the cluster at `address`; `wait` returns (item, result) as they finish."""
+
+    def __init__(self, address: str, settings: Settings, extract: bool, make_extractor):
+        self.client, self.cluster = open_client(address)
+        self.settings, self.extract, self.make_extractor = settings, extract, make_extractor
+        self.futures: dict = {}
+        self.capacity = WINDOW_PER_WORKER * max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def submit(self, items: list) -> None:
+        for item in items:
+            source, data = item.payload
+            future = self.client.submit(_process_remote, source, data, self.settings, self.extract,
+                                        self.make_extractor, pure=False)
+            self.futures[future] = item
+
+    def pending(self) -> bool:
+        return bool(self.futures)
+
+    def wait(self) -> list:
+        from distributed import KilledWorker, wait
+
+        if not self.futures:
+            return []
+        done, _ = wait(list(self.futures), return_when="FIRST_COMPLETED")
+        out = []
+        for future in done:
+            item = self.futures.pop(future)
             try:
-                data, error = read_bytes(source), None
-            except ReadError as exc:
-                data, error = None, str(exc)
-            pending.append(client.submit(_process_remote, source, data, error, settings, extract, pure=False))
-            if len(pending) >= window:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+                out.append((item, future.result()))
+            except KilledWorker as exc:
+                log.info("Dask workers died on %s: %s", item.payload[0].relpath, exc)
+                out.append((item, Lost("error: worker died (Dask KilledWorker: the task killed its "
+                                       "worker on every try) on this file")))
+            except Exception as exc:  # the task raised on the worker
+                out.append((item, Lost(f"error: {type(exc).__name__}: {exc}".splitlines()[0][:300])))
+        return out
+
+    def close(self) -> None:
+        for future in self.futures:
+            future.cancel()
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()

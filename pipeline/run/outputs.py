@@ -1,8 +1,9 @@
-"""Writing outputs safely: atomic files, a staging folder, a run lock.
+"""Writing outputs safely: atomic files, a staging folder, a journaled publish, a run lock.
 
-Every output is first written under ``OUT/.staging/`` and moved into place
-only when the run has finished, each file with an atomic rename, so a run
-killed at any moment leaves the previous outputs whole.
+Every output is first written under ``OUT/.staging/`` and published only
+when the run has finished (see `Staging`), so a run killed at any moment
+leaves either the previous outputs or, once the next run has rolled the
+publish forward, the new ones: never a mix.
 """
 
 from __future__ import annotations
@@ -21,10 +22,23 @@ except ImportError:  # not POSIX: the lock file alone, with a pid staleness chec
 from pipeline.records import ENTITY_FIELDS  # noqa: F401  (re-exported for the writers)
 LOCK_NAME = ".pipeline.lock"
 STAGING_NAME = ".staging"
+# The intent record of a publish in progress (see `Staging`).
+JOURNAL_NAME = ".publish.json"
+# Records what the outputs in a folder were made from, so an unchanged re-run can stop early.
+STATE_NAME = ".pipeline-state.json"
 
 
 class OutputLocked(Exception):
     """Another run is writing to the same output folder."""
+
+
+class OutputError(Exception):
+    """The output folder cannot be written (not a folder, read-only, disk full); one line for the user."""
+
+    @classmethod
+    def of(cls, out_dir: Path, exc: OSError) -> "OutputError":
+        where = f" ({exc.filename})" if exc.filename else ""
+        return cls(f"{out_dir}: cannot write the outputs: {exc.strerror or exc}{where}")
 
 
 def dumps(record: dict) -> str:
@@ -137,13 +151,25 @@ class RunLock:
 
 
 class Staging:
-    """A folder that collects a run's outputs before they replace the old ones."""
+    """A folder that collects a run's outputs before they replace the old ones.
+
+    Publishing is journaled: once everything is staged and synced, an intent
+    record (OUT/.publish.json, written atomically) lists what to move; then
+    each file is renamed into place, the state file is written last and the
+    record removed. A run killed anywhere in between leaves the record, and
+    the next run on the folder (`recover`, before it reads anything) finishes
+    the moves, so a mixed set of old and new outputs never survives. Before the
+    record exists nothing old has been touched. The published paths stay
+    regular files and folders, as git and DVC need.
+    """
 
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir
         self.root = out_dir / STAGING_NAME
         if self.root.exists():
-            shutil.rmtree(self.root)  # left by a killed run: never published
+            recover(out_dir)  # a killed publish is finished, never thrown away
+        if self.root.exists():
+            shutil.rmtree(self.root)  # left by a run killed before publishing
         self.root.mkdir(parents=True)
 
     def path(self, relative: str) -> Path:
@@ -151,25 +177,77 @@ class Staging:
         p.parent.mkdir(parents=True, exist_ok=True)
         return p
 
-    def publish(self, names: list[str]) -> None:
-        """Move each staged file or folder into the output folder."""
+    def publish(self, names: list[str], state: str | None = None) -> None:
+        """Move each staged file or folder in `names` into the output folder, then write `state`.
+
+        Args:
+            names: output names relative to OUT, in the order they are moved.
+            state: the text of OUT/.pipeline-state.json (None removes it).
+        """
         os.sync()  # one flush for everything staged, before anything replaces the old outputs
-        for name in names:
-            src, dst = self.root / name, self.out_dir / name
-            if not src.exists():
-                continue
-            if src.is_dir():
-                old = self.out_dir / f".{name}.old"
-                if old.exists():
-                    shutil.rmtree(old)
-                if dst.exists():
-                    os.replace(dst, old)
-                os.replace(src, dst)
-                if old.exists():
-                    shutil.rmtree(old)
-            else:
-                os.replace(src, dst)
-        shutil.rmtree(self.root, ignore_errors=True)
+        journal = {"names": [n for n in names if os.path.lexists(self.root / n)], "state": state}
+        atomic_write_text(self.out_dir / JOURNAL_NAME, json.dumps(journal, ensure_ascii=False) + "\n")
+        _roll_forward(self.out_dir, journal)
 
     def discard(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def recover(out_dir: Path) -> bool:
+    """Finish a publish that a killed run left half done; True if there was one.
+
+    Call with the run lock held, before the folder's outputs or state are read.
+    """
+    for leftover in out_dir.glob(".*.tmp-*"):  # atomic writes of a killed run (journal, state)
+        leftover.unlink(missing_ok=True)
+    try:
+        journal = json.loads((out_dir / JOURNAL_NAME).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return False
+    except ValueError:  # cannot happen (written atomically); the staging folder is then incomplete
+        (out_dir / JOURNAL_NAME).unlink()
+        return False
+    _roll_forward(out_dir, journal)
+    return True
+
+
+def _roll_forward(out_dir: Path, journal: dict) -> None:
+    """The moves of a publish; each step is skipped when done already, so it can be repeated."""
+    staging = out_dir / STAGING_NAME
+    trash = staging / ".replaced"
+    for name in journal["names"]:
+        src, dst = staging / name, out_dir / name
+        if not os.path.lexists(src):
+            continue  # moved by the run that was killed
+        if src.is_dir() and not src.is_symlink():
+            if os.path.lexists(dst):  # a folder cannot replace a folder in one rename: set the old one aside
+                old = trash / name
+                if os.path.lexists(old):
+                    shutil.rmtree(old)
+                old.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(dst, old)
+            os.replace(src, dst)
+        else:
+            os.replace(src, dst)
+    state_path = out_dir / STATE_NAME
+    if journal.get("state") is None:
+        state_path.unlink(missing_ok=True)
+    else:
+        atomic_write_text(state_path, journal["state"])
+    _sync_dir(out_dir)
+    (out_dir / JOURNAL_NAME).unlink()
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _sync_dir(path: Path) -> None:
+    """Make the renames in `path` durable before the journal that describes them goes."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
