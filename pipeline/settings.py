@@ -34,6 +34,7 @@ class CleanSettings:
     collapsed_min_chars: int = 400
     collapsed_max_lines: int = 3
     title_max_words: int = 30
+    min_kept_prose_share: float = 0.5
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,13 @@ def read_bytes(self):
         raise PermissionError(13, "Permission denied", str(self))
     return _read_bytes(self)
 pathlib.Path.read_bytes = read_bytes
+import os
+_os_open = os.open
+def os_open(path, flags, *args, **kwargs):  # the reader opens files with os.open (O_NOFOLLOW)
+    if os.path.basename(os.fspath(path)) == "locked.txt":
+        raise PermissionError(13, "Permission denied", os.fspath(path))
+    return _os_open(path, flags, *args, **kwargs)
+os.open = os_open
 '''
 
 
@@ -221,10 +228,14 @@ def test_unreadable_file_is_a_status(tmp_path, monkeypatch, settings):
     path = tmp_path / "locked.txt"
     path.write_text("Some text.", encoding="utf-8")
 
-    def denied(self):
-        raise PermissionError(13, "Permission denied", str(self))
+    real_open = os.open
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    def denied(name, flags, *args, **kwargs):  # the reader opens with os.open (O_NOFOLLOW)
+        if os.path.basename(os.fspath(name)) == "locked.txt":
+            raise PermissionError(13, "Permission denied", os.fspath(name))
+        return real_open(name, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)
     result = process_document(SourceFile("locked", path, "locked.txt"), settings, None)
     assert result.info["status"] == "error: permission denied" and not result.ok
 

@@ -40,6 +40,16 @@ TITLE_MIN_WORDS = 5
 # Paragraphs end with punctuation; a line this long without it is prose anyway.
 PROSE_WITHOUT_PUNCTUATION_WORDS = 30
 SENTENCE_FINAL = ".!?\"”’"
+# Sustained prose after an end-of-article marker re-opens the article: this
+# many body blocks in a row with this many words in all (a related-story
+# teaser is one or two sentences under its headline).
+REOPEN_MIN_BLOCKS = 3
+REOPEN_MIN_WORDS = 80
+# Byline blocks (at most this many) and one headline just before re-opened
+# prose belong to its story.
+REOPEN_LOOKBACK = 3
+# Stray opening brackets and separators a page glues after a sentence.
+TRAILING_JUNK = " \t[({|·•"
 CREDIT_RE = re.compile(r"[(\[][^()\[\]]{0,80}[)\]]$")  # no leading \s*: it would rescan whitespace runs
 
 # Five or more capitalized words in a row (joined by spaces or "&"): a menu candidate.
@@ -79,6 +89,8 @@ class CleanedDocument:
     outlet: str | None = None
     removed: int = 0  # boilerplate blocks removed
     boilerplate_lines: list[int] = field(default_factory=list)
+    # Reasons the result is suspicious (the run turns them into a `warning:` status).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def words(self) -> int:
@@ -92,6 +104,8 @@ class Vocabulary:
     strong: tuple[re.Pattern, ...]
     weak: tuple[re.Pattern, ...]
     ends_article: tuple[re.Pattern, ...]
+    footer: tuple[re.Pattern, ...]
+    footer_max_words: int
     byline: tuple[re.Pattern, ...]
     social_words: tuple[str, ...]
     language_words: tuple[str, ...]
@@ -114,6 +128,8 @@ def load_vocabulary(path: Path) -> Vocabulary:
         strong=compile_all("strong"),
         weak=compile_all("weak"),
         ends_article=compile_all("ends_article"),
+        footer=compile_all("footer"),
+        footer_max_words=int(data.get("footer_max_words", 40)),
         byline=compile_all("byline"),
         social_words=tuple(w.lower() for w in data.get("social_words", [])),
         language_words=tuple(w.lower() for w in data.get("language_words", [])),
@@ -194,7 +210,7 @@ def _is_prose(text: str, settings: CleanSettings) -> bool:
 def _is_sentence(text: str) -> bool:
     """A complete sentence or caption: several words, a stopword, final punctuation."""
     words = _words(text)
-    body = CREDIT_RE.sub("", text).rstrip()  # "... 2020. (Xinhua/Wang Peng)"
+    body = CREDIT_RE.sub("", text).rstrip(TRAILING_JUNK)  # "... 2020. (Xinhua/Wang Peng)", "... she said. ["
     return (len(words) >= SENTENCE_MIN_WORDS and bool(body) and body[-1] in SENTENCE_FINAL
             and any(w.lower() in STOP_WORDS for w in words))
 
@@ -228,13 +244,22 @@ def _any(patterns: tuple[re.Pattern, ...], text: str) -> bool:
     return any(p.search(text) for p in patterns)
 
 
+def _is_footer(text: str, settings: CleanSettings, vocab: Vocabulary) -> bool:
+    """A copyright notice on a footer-shaped block, not a paragraph that mentions copyright."""
+    return (_any(vocab.footer, text) and len(_words(text)) <= vocab.footer_max_words
+            and not _is_prose(text, settings))
+
+
 def classify_blocks(raw: str, spans: list[tuple[int, int, int]], settings: CleanSettings,
                     vocab: Vocabulary) -> list[Block]:
     """Give each block a kind: title, byline, body, short, or boilerplate."""
     texts = [raw[s:e] for s, e, _ in spans]
     kinds: list[str | None] = []
+    ends: list[bool] = []  # end-of-article markers: footers, "Most Read", comment boxes
     for text in texts:
-        if _any(vocab.strong, text):
+        footer = _is_footer(text, settings, vocab)
+        ends.append(footer or _any(vocab.ends_article, text))
+        if footer or _any(vocab.strong, text):
             kinds.append(BOILERPLATE)
         elif _any(vocab.byline, text) and len(_words(text)) <= 40:
             kinds.append(BYLINE)
@@ -245,20 +270,10 @@ def classify_blocks(raw: str, spans: list[tuple[int, int, int]], settings: Clean
         else:
             kinds.append(None)  # decided by position below
 
-    body = [i for i, k in enumerate(kinds) if k == BODY]
-    if not body:
-        first_body = last_body = len(kinds)
-    else:
-        first_body, last_body = body[0], body[-1]
-
-    # Everything after an end-of-article marker that follows the body is furniture.
-    end_at = len(kinds)
-    for i, text in enumerate(texts):
-        if i > first_body and _any(vocab.ends_article, text):
-            end_at = i
-            break
-    if end_at < len(kinds):
-        last_body = min(last_body, end_at - 1)
+    first_body = next((i for i, k in enumerate(kinds) if k == BODY), len(kinds))
+    opened = _open_blocks(texts, kinds, ends, first_body, settings)
+    body = [i for i, k in enumerate(kinds) if k == BODY and opened[i]]
+    last_body = body[-1] if body else len(kinds)
 
     # The title: the first short line with enough words before the body/byline.
     head_end = min([first_body] + [i for i, k in enumerate(kinds) if k == BYLINE])
@@ -274,7 +289,7 @@ def classify_blocks(raw: str, spans: list[tuple[int, int, int]], settings: Clean
     start_at = title_at if title_at is not None else head_end
 
     for i, kind in enumerate(kinds):
-        if i >= end_at:
+        if not opened[i]:
             kinds[i] = BYLINE if kind == BYLINE and _is_dateline_only(texts[i], vocab) else BOILERPLATE
         elif kind is None:
             inside = start_at <= i <= last_body
@@ -287,6 +302,67 @@ def classify_blocks(raw: str, spans: list[tuple[int, int, int]], settings: Clean
         if kind == SHORT and 0 < i < len(kinds) - 1 and kinds[i - 1] == BOILERPLATE and kinds[i + 1] == BOILERPLATE:
             kinds[i] = BOILERPLATE
     return [Block(s, e, line, kind) for (s, e, line), kind in zip(spans, kinds)]
+
+
+def _open_blocks(texts: list[str], kinds: list[str | None], ends: list[bool], first_body: int,
+                 settings: CleanSettings) -> list[bool]:
+    """Which blocks lie inside an article.
+
+    An end-of-article marker after the body has started closes the article;
+    sustained prose (REOPEN_MIN_BLOCKS body blocks in a row, REOPEN_MIN_WORDS
+    words in all) re-opens it, with the bylines and the headline just before it.
+    A related-story list (headline, one-sentence teaser, headline, ...) stays
+    closed.
+    """
+    n = len(kinds)
+    opened = [True] * n
+    closed = False
+    for i in range(first_body + 1, n):
+        if closed and kinds[i] == BODY and _sustained(texts, kinds, ends, i):
+            closed = False
+            k = i - 1
+            while k > first_body and i - k <= REOPEN_LOOKBACK and not opened[k] and kinds[k] == BYLINE:
+                opened[k] = True
+                k -= 1
+            if (k > first_body and not opened[k] and not ends[k] and kinds[k] is None
+                    and 3 <= len(_words(texts[k])) <= settings.title_max_words):
+                opened[k] = True  # the story's headline
+        if not closed and ends[i]:
+            closed = True
+        opened[i] = not closed
+    return opened
+
+
+def _sustained(texts: list[str], kinds: list[str | None], ends: list[bool], i: int) -> bool:
+    blocks = words = 0
+    for j in range(i, len(kinds)):
+        if kinds[j] != BODY or ends[j]:
+            break
+        blocks += 1
+        words += len(_words(texts[j]))
+        if blocks >= REOPEN_MIN_BLOCKS and words >= REOPEN_MIN_WORDS:
+            return True
+    return False
+
+
+def prose_warnings(raw: str, blocks: list[Block], settings: CleanSettings) -> list[str]:
+    """A warning when cleaning kept less than `min_kept_prose_share` of the prose-looking words.
+
+    Prose-looking: blocks that read as paragraphs (`_is_prose`), wherever
+    they stand; kept: those not classified as boilerplate. A page that loses
+    most of its prose is suspicious whatever the reason (a marker that cut
+    the article, a page layout the rules do not know).
+    """
+    total = kept = 0
+    for block in blocks:
+        text = raw[block.start:block.end]
+        if _is_prose(text, settings):
+            n = len(_words(text))
+            total += n
+            kept += n if block.kind != BOILERPLATE else 0
+    if total and kept < settings.min_kept_prose_share * total:
+        return [f"cleaning kept {kept} of {total} prose words"]
+    return []
 
 
 def _is_dateline_only(text: str, vocab: Vocabulary) -> bool:
@@ -366,6 +442,7 @@ def clean_text(raw: str, settings: CleanSettings, models_dir: Path) -> CleanedDo
     blocks = classify_blocks(raw, split_blocks(raw, settings, vocab), settings, vocab)
     cleaned = _assemble(raw, blocks, vocab)
     cleaned.outlet = find_outlet(raw, blocks, models_dir)
+    cleaned.warnings = prose_warnings(raw, blocks, settings)
     return cleaned
 
 

@@ -7,9 +7,11 @@ run can go on with the other files.
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -26,6 +28,10 @@ BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+# Invalid bytes in an otherwise UTF-8 file (surrogateescape's lone surrogates),
+# and the largest share of a file's bytes that may be replaced.
+ESCAPED_RE = re.compile("[\udc80-\udcff]")
+MAX_REPLACED_SHARE = 0.01
 # Share of control characters above which decoded "text" is really binary.
 MAX_CONTROL_RATIO = 0.01
 SINGLE_BYTE_LATIN = ("cp125", "iso8859", "latin", "mac_")
@@ -53,9 +59,10 @@ class ReadError(Exception):
 
 @dataclass(frozen=True)
 class SourceFile:
-    doc: str  # path relative to the corpus, POSIX, without extension
+    doc: str  # unique id: the relative path without extension, with it where that would collide
     path: Path | str  # a local path, or an fsspec URL
     relpath: str
+    root: Path | None = None  # the resolved corpus folder: reads never leave it
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,7 @@ def discover(corpus) -> list[SourceFile]:
             if path.is_symlink() and not _inside(path.resolve(), corpus):
                 continue
             found.append((path.relative_to(corpus).as_posix(), path))
-    return _with_doc_ids(found)
+    return _with_doc_ids(found, corpus)
 
 
 def _discover_url(url: str) -> list[SourceFile]:
@@ -117,17 +124,44 @@ def _discover_url(url: str) -> list[SourceFile]:
     return _with_doc_ids(found)
 
 
-def _with_doc_ids(found: list[tuple[str, object]]) -> list[SourceFile]:
-    """Doc ids: the relative path without extension, with it where two would collide."""
+def _with_doc_ids(found: list[tuple[str, object]], root: Path | None = None) -> list[SourceFile]:
+    """Doc ids, unique by construction.
+
+    A file's id is its relative path without the extension ("news/a" for
+    news/a.txt), as it always was, unless that stem is shared with another
+    file (a.txt and a.html) or equals another file's relative path (a.txt.txt
+    has the stem "a.txt", a.txt's path): then it is the relative path itself
+    ("a.txt", "a.html", "a.txt.txt"). Relative paths are unique, a kept stem
+    is neither shared nor anyone's path, so no two files get one id.
+    """
     stems: dict[str, int] = {}
+    rels = {rel for rel, _ in found}
     for rel, _ in found:
         stem = str(PurePosixPath(rel).with_suffix(""))
         stems[stem] = stems.get(stem, 0) + 1
     files = []
     for rel, path in found:
         stem = str(PurePosixPath(rel).with_suffix(""))
-        files.append(SourceFile(doc=stem if stems[stem] == 1 else rel, path=path, relpath=rel))
+        unique = stems[stem] == 1 and stem not in rels
+        files.append(SourceFile(doc=stem if unique else rel, path=path, relpath=rel, root=root))
     return sorted(files, key=lambda f: f.doc)
+
+
+def corpus_source(corpus, relpath: str, doc: str | None = None) -> SourceFile:
+    """A SourceFile for `relpath` under a local corpus, confined to it like discovered files."""
+    root = Path(corpus).resolve()
+    return SourceFile(doc if doc is not None else str(PurePosixPath(relpath).with_suffix("")),
+                      root / relpath, relpath, root)
+
+
+def raw_text(corpus, relpath: str) -> str:
+    """An article's text exactly as the pipeline decodes it (ReadError if it cannot be read).
+
+    The one decoding for everything that compares offsets with the raw file
+    (the pipeline, `gold check`, `evaluate`, `gold import`): the same BOM
+    handling, the same line ends, the same code page.
+    """
+    return load(corpus_source(corpus, relpath)).text
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -145,31 +179,74 @@ def read_bytes(source: SourceFile) -> bytes:
         except OSError as exc:
             raise ReadError(f"cannot read ({exc})") from None
     try:
-        if not source.path.is_file():
-            raise ReadError("not a regular file")
-        return source.path.read_bytes()
+        fd = _open_confined(Path(source.path), source.root)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise ReadError("not a regular file")
+            return fh.read()
     except PermissionError:
         raise ReadError("permission denied") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ReadError("a symlink that leads out of the corpus (or a symlink loop)") from None
         raise ReadError(f"cannot read ({exc.strerror or exc})") from None
+
+
+# Not blocking: a FIFO named like an article must not hang the run (fstat then rejects it).
+OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_confined(path: Path, root: Path | None) -> int:
+    """Open a file for reading, never outside `root` (when given).
+
+    Checked at open time, not only when the corpus was listed: the path is
+    resolved and must lie inside the corpus, the resolved path is opened with
+    O_NOFOLLOW (a symlink swapped in after the check is refused), and where
+    the OS says which file a descriptor is (/proc/self/fd) that file must be
+    inside the corpus too (a folder swapped for a symlink).
+    """
+    if root is None:
+        return os.open(path, OPEN_FLAGS)
+    real = Path(os.path.realpath(path))
+    if not _inside(real, root):
+        raise ReadError("a symlink that leads out of the corpus")
+    fd = os.open(real, OPEN_FLAGS | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        opened = Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except OSError:
+        return fd  # no /proc: the resolve-and-check above is what there is
+    if not _inside(opened, root):
+        os.close(fd)
+        raise ReadError("a symlink that leads out of the corpus")
+    return fd
 
 
 def decode(data: bytes) -> tuple[str, str]:
     """Decode raw bytes to text; returns (text, encoding name).
 
-    UTF-8 first (by far the common case), then a byte-order mark, then
-    charset-normalizer's detection. A leading BOM is not part of the text.
+    A byte-order mark first, then UTF-8 (by far the common case), then UTF-8
+    with a few invalid bytes replaced by U+FFFD (named e.g. "utf-8 (3 bytes
+    replaced)"), then the news code pages and charset-normalizer's detection.
+    A leading BOM is not part of the text; line ends are kept as they are
+    (CRLF stays CRLF), so offsets count every character of the file.
     """
     for bom, encoding in BOMS:
         if data.startswith(bom):
             try:
                 return _check_text(data.decode(encoding)), encoding
             except UnicodeDecodeError:
+                if encoding == "utf-8-sig":
+                    mostly = _mostly_utf8(data[len(bom):], encoding)
+                    if mostly is not None:
+                        return mostly
                 raise ReadError(f"invalid {encoding} despite its byte-order mark") from None
     try:
         return _check_text(data.decode("utf-8")), "utf-8"
     except UnicodeDecodeError:
         pass
+    mostly = _mostly_utf8(data, "utf-8")
+    if mostly is not None:
+        return mostly
     if b"\x00" in data[:4096]:
         raise ReadError("not text (binary content)")
     matches = from_bytes(data)
@@ -192,6 +269,23 @@ def decode(data: bytes) -> tuple[str, str]:
     if chosen is None:
         return _check_text(str(best)), best.encoding
     return _check_text(chosen[1]), chosen[2]
+
+
+def _mostly_utf8(data: bytes, name: str) -> tuple[str, str] | None:
+    """UTF-8 but for a few bytes: each invalid byte becomes U+FFFD, and the name says how many.
+
+    "A few": no more invalid bytes than valid multi-byte characters (the file
+    shows it is UTF-8 more often than it breaks it) and at most
+    MAX_REPLACED_SHARE of all bytes. A cp1252 page has almost no valid UTF-8
+    sequences, so it still goes to the code pages.
+    """
+    text = data.decode("utf-8", "surrogateescape")
+    replaced = len(ESCAPED_RE.findall(text))
+    multibyte = sum(1 for ch in text if ord(ch) > 0x7F) - replaced
+    if not replaced or replaced > multibyte or replaced > MAX_REPLACED_SHARE * len(data):
+        return None
+    text = ESCAPED_RE.sub("\ufffd", text)
+    return _check_text(text), f"{name} ({replaced} byte{'s' if replaced > 1 else ''} replaced)"
 
 
 def _check_text(text: str) -> str:

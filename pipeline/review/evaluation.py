@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.read.sources import ReadError, raw_text
 from pipeline.run.outputs import atomic_write_text
 from pipeline.settings import LABELS
 
@@ -118,7 +119,10 @@ def evaluate(corpus: Path, out_dir: Path, labels=LABELS, core_labels=("ORG", "PL
         info = documents.get(name)
         if info is None:
             continue
-        raw = (corpus / info["path"]).read_text(encoding="utf-8")
+        try:
+            raw = raw_text(corpus, info["path"])  # decoded as the pipeline decodes it, so offsets agree
+        except ReadError:
+            continue  # the run reported it; nothing to score against
         pred = [p for p in predictions.get(info["doc"], []) if _line_of(raw, p["start"]) not in gold.either]
         for label in labels:
             g_l = [g for g in gold.spans if g["label"] == label]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.read.sources import discover
+from pipeline.read.sources import ReadError, discover, load
 from pipeline.settings import LABELS
 
 
@@ -28,7 +28,11 @@ def check_gold(corpus: Path) -> list[str]:
         if source is None:
             problems.append(f"{path}: no article named {name} in {corpus}")
             continue
-        raw = source.path.read_text(encoding="utf-8")
+        try:
+            raw = load(source).text  # decoded as the pipeline decodes it, so offsets agree
+        except ReadError as exc:
+            problems.append(f"{source.relpath}: {exc}")
+            continue
         previous_end, previous_start = -1, -1
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             where = f"{path}:{number}"

@@ -115,6 +115,8 @@ def process_documents(sources: list[SourceFile], settings: Settings, extractor,
                 cleaned = clean(raw_doc.text, raw_doc.kind, settings.clean, Path(settings.models_dir))
             info.update(title=cleaned.title, published=cleaned.published, outlet=cleaned.outlet,
                         words=cleaned.words, lines_removed=cleaned.removed)
+            if cleaned.warnings:
+                info["status"] = "warning: " + "; ".join(cleaned.warnings)
         except Exception as exc:  # one bad file must not cost the run
             info["status"] = reason(exc)
             cleaned = None
