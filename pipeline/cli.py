@@ -223,18 +223,24 @@ def diff_cmd(old: str = typer.Argument(..., help="OLD side: an output folder, or
                                          help="Corpus folder with the raw articles (for each change's sentence)."),
              gold: Optional[Path] = typer.Option(None, "--gold",
                                                  help="Gold folder for the fixes/breaks gold tags (default: CORPUS/gold, if present)."),
-             fmt: str = typer.Option("markdown", "--format", help="Output format: markdown (a PR comment) or json.")) -> None:
-    """What changed between two runs (spans added, removed, relabeled, moved, revalued; metric deltas), on stdout."""
+             fmt: str = typer.Option("markdown", "--format", help="Output format: markdown (a PR comment) or json."),
+             params: Optional[Path] = PARAMS_OPT) -> None:
+    """What changed between two runs, on stdout: spans (added, removed, relabeled, moved, values, place/org
+    records), document metadata, clean texts (line diffs), and metrics scored now against the gold."""
     from pipeline.review.diff import DiffError, diff, to_json, to_markdown
 
     if fmt not in ("markdown", "json"):
         err.print(f"[red]--format {fmt}: use markdown or json[/red]")
         raise typer.Exit(2)
+    settings = _settings(params, None)
     try:
-        report = diff(old, new, outputs=outputs, corpus=corpus, gold_dir=gold)
+        report = diff(old, new, outputs=outputs, corpus=corpus, gold_dir=gold,
+                      core_labels=settings.evaluate.core_labels)
     except DiffError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2)
+    for note in report["notes"]:
+        err.print(f"note: {note}", markup=False, highlight=False)
     sys.stdout.write(to_json(report) if fmt == "json" else to_markdown(report))
 
 
