@@ -249,9 +249,16 @@ def report_cmd(corpus: Path = typer.Argument(Path("corpus"), help="Corpus folder
                out: Path = typer.Option(Path("outputs"), "--out", "-o",
                                         help="Output folder of an earlier `pipeline run`; the site goes to OUT/report/."),
                gold: Optional[Path] = typer.Option(None, "--gold",
-                                                   help="Gold folder to compare with (default: CORPUS/gold if it exists).")) -> None:
-    """Write a static review site: OUT/report/index.html and one page per article (raw text, boilerplate
-    greyed out, entities highlighted by label, gold mismatches marked). Open index.html in a browser."""
+                                                   help="Gold folder to compare with (default: CORPUS/gold if it exists)."),
+               compare: Optional[str] = typer.Option(None, "--compare",
+                                                     help="Mark what changed since another run: an output folder or a "
+                                                          "git revision (its committed outputs, as `pipeline diff` reads them)."),
+               outputs: str = typer.Option("outputs", "--outputs",
+                                           help="Outputs folder inside a git revision (with --compare REV)."),
+               params: Optional[Path] = PARAMS_OPT) -> None:
+    """Write a static review site: OUT/report/index.html and one page per article (text with entities, labels
+    and values, boilerplate, gold mismatches, filters; with --compare the changes). Open index.html in a browser."""
+    from pipeline.review.diff import DiffError
     from pipeline.review.report import build_report
 
     if not (out / "documents.jsonl").exists():
@@ -260,9 +267,17 @@ def report_cmd(corpus: Path = typer.Argument(Path("corpus"), help="Corpus folder
     if gold is not None and not gold.is_dir():
         err.print(f"[red]{gold}: not a folder[/red]")
         raise typer.Exit(2)
+    settings = _settings(params, None)
     gold_dir = gold if gold is not None else (corpus / "gold" if (corpus / "gold").is_dir() else None)
-    index = build_report(corpus, out, gold_dir)
-    Console().print(f"{index}", markup=False, highlight=False)
+    try:
+        result = build_report(corpus, out, gold_dir, compare=compare, outputs=outputs,
+                              core_labels=settings.evaluate.core_labels)
+    except DiffError as exc:
+        err.print(f"[red]--compare {compare}: {exc}[/red]")
+        raise typer.Exit(2)
+    for problem in result.problems:
+        err.print(problem, markup=False, highlight=False)
+    Console().print(f"{result.index}", markup=False, highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover
