@@ -310,18 +310,24 @@ def diff_cmd(old: str = typer.Argument(..., help="OLD side: an output folder, or
                                          help="Corpus folder with the raw articles (for each change's sentence)."),
              gold: Optional[Path] = typer.Option(None, "--gold",
                                                  help="Gold folder for the fixes/breaks gold tags (default: CORPUS/gold, if present)."),
-             fmt: str = typer.Option("markdown", "--format", help="Output format: markdown (a PR comment) or json.")) -> None:
-    """What changed between two runs (spans added, removed, relabeled, moved, revalued; metric deltas), on stdout."""
+             fmt: str = typer.Option("markdown", "--format", help="Output format: markdown (a PR comment) or json."),
+             params: Optional[Path] = PARAMS_OPT) -> None:
+    """What changed between two runs, on stdout: spans (added, removed, relabeled, moved, values, place/org
+    records), document metadata, clean texts (line diffs), and metrics scored now against the gold."""
     from pipeline.review.diff import DiffError, diff, to_json, to_markdown
 
     if fmt not in ("markdown", "json"):
         err.print(f"[red]--format {fmt}: use markdown or json[/red]")
         raise typer.Exit(2)
+    settings = _settings(params, None)
     try:
-        report = diff(old, new, outputs=outputs, corpus=corpus, gold_dir=gold)
+        report = diff(old, new, outputs=outputs, corpus=corpus, gold_dir=gold,
+                      core_labels=settings.evaluate.core_labels)
     except DiffError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2)
+    for note in report["notes"]:
+        err.print(f"note: {note}", markup=False, highlight=False)
     sys.stdout.write(to_json(report) if fmt == "json" else to_markdown(report))
 
 
@@ -330,9 +336,16 @@ def report_cmd(corpus: Path = typer.Argument(Path("corpus"), help="Corpus folder
                out: Path = typer.Option(Path("outputs"), "--out", "-o",
                                         help="Output folder of an earlier `pipeline run`; the site goes to OUT/report/."),
                gold: Optional[Path] = typer.Option(None, "--gold",
-                                                   help="Gold folder to compare with (default: CORPUS/gold if it exists).")) -> None:
-    """Write a static review site: OUT/report/index.html and one page per article (raw text, boilerplate
-    greyed out, entities highlighted by label, gold mismatches marked). Open index.html in a browser."""
+                                                   help="Gold folder to compare with (default: CORPUS/gold if it exists)."),
+               compare: Optional[str] = typer.Option(None, "--compare",
+                                                     help="Mark what changed since another run: an output folder or a "
+                                                          "git revision (its committed outputs, as `pipeline diff` reads them)."),
+               outputs: str = typer.Option("outputs", "--outputs",
+                                           help="Outputs folder inside a git revision (with --compare REV)."),
+               params: Optional[Path] = PARAMS_OPT) -> None:
+    """Write a static review site: OUT/report/index.html and one page per article (text with entities, labels
+    and values, boilerplate, gold mismatches, filters; with --compare the changes). Open index.html in a browser."""
+    from pipeline.review.diff import DiffError
     from pipeline.review.report import build_report
 
     if not (out / "documents.jsonl").exists():
@@ -341,9 +354,17 @@ def report_cmd(corpus: Path = typer.Argument(Path("corpus"), help="Corpus folder
     if gold is not None and not gold.is_dir():
         err.print(f"[red]{gold}: not a folder[/red]")
         raise typer.Exit(2)
+    settings = _settings(params, None)
     gold_dir = gold if gold is not None else (corpus / "gold" if (corpus / "gold").is_dir() else None)
-    index = build_report(corpus, out, gold_dir)
-    Console().print(f"{index}", markup=False, highlight=False)
+    try:
+        result = build_report(corpus, out, gold_dir, compare=compare, outputs=outputs,
+                              core_labels=settings.evaluate.core_labels)
+    except DiffError as exc:
+        err.print(f"[red]--compare {compare}: {exc}[/red]")
+        raise typer.Exit(2)
+    for problem in result.problems:
+        err.print(problem, markup=False, highlight=False)
+    Console().print(f"{result.index}", markup=False, highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -154,7 +154,7 @@ def _view(page: Path) -> RawView:
 
 def test_files_and_index(site):
     corpus, out = site
-    index = build_report(corpus, out, corpus / "gold")
+    index = build_report(corpus, out, corpus / "gold").index
     assert index == out / "report" / "index.html"
     html = index.read_text(encoding="utf-8")
     assert page_name("a") == "a.html"
@@ -171,7 +171,7 @@ def test_files_and_index(site):
     assert re.findall(r'<td class="n">(\d+)</td>', totals) == ["1", "2", "1", "1", "1", "0", "6"]
     # The metrics table from metrics.json.
     assert '<table class="metrics">' in html and "0.667" in html and "cleaning.f1" in html
-    assert "<script" not in html and "http://" not in html and "https://" not in html
+    assert "<script src" not in html and "http://" not in html and "https://" not in html
 
 
 def test_article_page_marks(site):
@@ -216,7 +216,7 @@ def test_article_page_marks(site):
     # The text is the raw text, escaped, each character once.
     assert "".join(view.text) == A_RAW
     assert "&lt;partners&gt;" in html and "<partners>" not in html and "Star &amp; Co" in html
-    assert "<script" not in html and "http://" not in html and "https://" not in html
+    assert "<script src" not in html and "http://" not in html and "https://" not in html
 
 
 def test_page_without_gold(site):
@@ -305,3 +305,82 @@ def test_article_page_in_headless_chromium(site, tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
     width, height = struct.unpack(">II", data[16:24])
     assert (width, height) == (1200, 900)
+
+
+# --------------------------------------------------------------------------- hostile records
+
+
+PAYLOAD = "<img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">"
+
+
+@pytest.fixture()
+def hostile(site):
+    """The site with a crafted label, text, value and title in entities.jsonl, documents.jsonl and the gold."""
+    corpus, out = site
+    entities = [json.loads(line) for line in (out / "entities.jsonl").read_text(encoding="utf-8").splitlines()]
+    entities[0]["label"] = PAYLOAD
+    entities[1]["currency"] = "</mark><script>document.body.setAttribute('data-pwned','1')</script>"
+    entities.append({"doc": "a", "label": "ORG", "start": 0, "end": 5, "text": PAYLOAD,
+                     "org": {"id": "\"><script>document.body.setAttribute('data-pwned','1')</script>", "name": "x"}})
+    (out / "entities.jsonl").write_text(_jsonl(entities), encoding="utf-8")
+    docs = [json.loads(line) for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    docs[0]["title"] = "</title><script>document.body.setAttribute('data-pwned','1')</script>"
+    docs[0]["outlet"] = PAYLOAD
+    (out / "documents.jsonl").write_text(_jsonl(docs), encoding="utf-8")
+    gold = [json.loads(line) for line in (corpus / "gold" / "a.jsonl").read_text(encoding="utf-8").splitlines()]
+    gold[2]["label"] = PAYLOAD
+    (corpus / "gold" / "a.jsonl").write_text(_jsonl(gold), encoding="utf-8")
+    return corpus, out
+
+
+def test_crafted_labels_and_texts_are_written_as_text(hostile):
+    corpus, out = hostile
+    build_report(corpus, out, corpus / "gold")
+    for page in (out / "report" / "index.html", out / "report" / "docs" / "a.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "<img" not in html and "<script>document" not in html, page
+        assert "onerror" not in html or "&lt;img src=x onerror=" in html
+    html = (out / "report" / "docs" / "a.html").read_text(encoding="utf-8")
+    assert 'data-label="&lt;img src=x onerror=&#34;document.body.setAttribute(&#39;data-pwned&#39;,&#39;1&#39;)&#34;&gt;"' in html
+    assert "<td>&lt;img src=x onerror=" in html  # the table cell: the label as text
+    assert "&lt;/title&gt;&lt;script&gt;" in html
+    # The raw text is still the raw text, each character once.
+    assert "".join(_view(out / "report" / "docs" / "a.html").text) == A_RAW
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(),
+                    reason="/usr/bin/chromium not installed (apt-get install -y chromium) - browser check skipped")
+def test_crafted_label_does_not_run_in_chromium(hostile, tmp_path):
+    corpus, out = hostile
+    build_report(corpus, out, corpus / "gold")
+    for page in (out / "report" / "docs" / "a.html", out / "report" / "index.html"):
+        dom = _chromium(tmp_path, "--dump-dom", page.resolve().as_uri())
+        assert dom.returncode == 0, dom.stderr[-2000:]
+        body = re.search(r"<body[^>]*>", dom.stdout).group(0)
+        assert "data-pwned" not in body, body  # no payload ran
+        assert "<img" not in dom.stdout  # and none became an element
+        assert "&lt;img src=x onerror=" in dom.stdout  # it is there, as text
+
+
+def test_paths_outside_the_corpus_are_refused(site, tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    corpus, out = site
+    (tmp_path / "secret.txt").write_text("TOP SECRET\n", encoding="utf-8")
+    docs = [json.loads(line) for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    docs += [{"doc": "passwd", "path": "/etc/passwd", "status": "ok"},
+             {"doc": "up", "path": "../secret.txt", "status": "ok"},
+             {"doc": "../../secret", "path": "a.txt", "status": "ok"}]
+    (out / "documents.jsonl").write_text(_jsonl(docs), encoding="utf-8")
+    result = build_report(corpus, out, corpus / "gold")
+    assert "/etc/passwd: raw file refused: documents.jsonl path '/etc/passwd' is absolute" in "\n".join(result.problems)
+    assert "../secret.txt: raw file refused: documents.jsonl path '../secret.txt' climbs out with '..'" in \
+        "\n".join(result.problems)
+    pages = {p.name: p.read_text(encoding="utf-8") for p in (out / "report" / "docs").iterdir()}
+    assert not any("root:" in html or "TOP SECRET" in html for html in pages.values())
+    assert "raw file refused" in pages[page_name("passwd")] and 'id="raw"' not in pages[page_name("passwd")]
+    assert "clean text refused: doc id" in pages[page_name("../../secret")]
+    run = CliRunner().invoke(app, ["report", str(corpus), "--out", str(out)])
+    assert run.exit_code == 0 and "raw file refused: documents.jsonl path '/etc/passwd'" in run.stderr

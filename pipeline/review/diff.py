@@ -1,46 +1,57 @@
-"""Comparing two extraction runs: what a change found, lost or changed, and whether it helped.
+"""Comparing two runs: every change a reviewer cares about, and whether it helped.
 
-Each side is an output folder or a git revision (its committed
-``outputs/entities.jsonl``, ``documents.jsonl`` and ``metrics.json``, read with
-``git show``). Spans are matched per document by their raw offsets, which do
-not move when cleaning changes:
+Each side is an output folder or a git revision. A revision's committed
+``entities.jsonl`` and ``documents.jsonl`` are read with ``git show``; its
+clean texts (``clean/``, kept in the DVC cache, not in git) are found through
+that revision's ``dvc.lock`` in the local DVC cache. What is compared:
 
-- same (start, end): ``relabeled`` if the label differs, else ``value changed``
-  if a normalized value differs;
-- overlapping, different boundaries: ``boundary moved`` (one-to-one, same label
-  and larger overlap first);
-- otherwise ``added`` / ``removed``.
+- spans, matched per document by their raw offsets (which do not move when
+  cleaning changes): same (start, end) -> ``relabeled`` if the label differs,
+  else ``value changed`` (a normalized value) or ``record changed`` (the
+  ``place`` / ``org`` record: id, name, level, country...); overlapping with
+  other boundaries -> ``boundary moved`` (one-to-one, same label and larger
+  overlap first); otherwise ``added`` / ``removed``;
+- document metadata (status, title, published, outlet, language, words...);
+- cleaning: a unified line diff of each clean text that changed;
+- metrics: both sides are scored here against the gold set with
+  ``pipeline.review.evaluation.score`` (the scoring of ``pipeline evaluate``),
+  never read from a metrics.json that may be stale.
 
-With a gold set each change is tagged ``fixes gold`` (NEW matches a gold span
-exactly, label and offsets, and OLD did not), ``breaks gold`` (the reverse) or
-``not in gold``. A span both sides match exactly whose value changed is tagged
-by the value instead (``fixes gold`` / ``breaks gold`` when it now agrees /
-no longer agrees with the gold value, else ``gold unchanged``); documents the
-gold set does not cover are tagged ``no gold``.
+With a gold set each span change is tagged ``fixes gold`` (NEW matches a gold
+span exactly, label and offsets, and OLD did not), ``breaks gold`` (the
+reverse) or ``not in gold``; a span both sides match exactly whose value
+changed is tagged by the value instead (``fixes gold`` / ``breaks gold`` /
+``gold unchanged``); documents the gold set does not cover are ``no gold``.
 
 Everything here returns data or text; the CLI prints it.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import yaml
+
+from pipeline.read.sources import ReadError
+from pipeline.review.inputs import UnsafePath, clean_file, confined, parse_jsonl, read_article
 from pipeline.settings import LABELS
 
 ENTITIES = "entities.jsonl"
 DOCUMENTS = "documents.jsonl"
-METRICS = "metrics.json"
 VALUE_FIELDS = ("amount", "amount_max", "currency", "qualifier", "value", "value_max", "unit")
-DOCUMENT_FIELDS = ("status", "title", "published", "outlet", "words", "lines_removed")
-KINDS = ("added", "removed", "relabeled", "boundary moved", "value changed")
-CHANGED_KINDS = ("relabeled", "boundary moved", "value changed")
+RECORD_FIELDS = ("place", "org")
+DOCUMENT_FIELDS = ("status", "title", "published", "outlet", "language", "encoding", "words", "lines_removed")
+KINDS = ("added", "removed", "relabeled", "boundary moved", "value changed", "record changed")
+CHANGED_KINDS = ("relabeled", "boundary moved", "value changed", "record changed")
 FIXES, BREAKS, NOT_IN_GOLD, GOLD_UNCHANGED, NO_GOLD = (
     "fixes gold", "breaks gold", "not in gold", "gold unchanged", "no gold")
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm")
 CONTEXT_CHARS = 200
+DIFF_CONTEXT_LINES = 1
 
 
 class DiffError(Exception):
@@ -50,6 +61,85 @@ class DiffError(Exception):
 # --------------------------------------------------------------------------- loading a side
 
 
+class CleanTexts:
+    """One side's clean texts and sidecars by doc id (None: not there, or refused)."""
+
+    problem: str | None = None  # why none can be read at all
+
+    def text(self, doc: str) -> str | None:
+        data = self._read(doc, ".txt")
+        return None if data is None else data.decode("utf-8")
+
+    def sidecar(self, doc: str) -> dict | None:
+        data = self._read(doc, ".json")
+        return None if data is None else json.loads(data)
+
+    def _read(self, doc: str, suffix: str) -> bytes | None:
+        raise NotImplementedError
+
+
+class FolderCleanTexts(CleanTexts):
+    def __init__(self, folder: Path):
+        self.folder = folder
+        if not (folder / "clean").is_dir():
+            self.problem = f"{folder}/clean: no clean texts"
+
+    def _read(self, doc: str, suffix: str) -> bytes | None:
+        try:
+            path = clean_file(self.folder, doc, suffix)
+        except UnsafePath:
+            return None
+        return path.read_bytes() if path.is_file() else None
+
+
+class DvcCleanTexts(CleanTexts):
+    """A revision's clean/ through its dvc.lock: the .dir manifest and files in the local DVC cache."""
+
+    def __init__(self, rev: str, outputs_rel: str, root: Path):
+        self.files: dict[str, str] = {}
+        self.cache = dvc_cache_dir(root)
+        lock_text = _git_show(rev, "dvc.lock", root)
+        target = f"{outputs_rel}/clean".lstrip("./") if outputs_rel not in (".", "") else "clean"
+        md5 = None
+        if lock_text is not None:
+            lock = yaml.safe_load(lock_text) or {}
+            for stage in (lock.get("stages") or {}).values():
+                for out in stage.get("outs") or []:
+                    if str(out.get("path", "")).rstrip("/") == target:
+                        md5 = out.get("md5")
+        if md5 is None:
+            self.problem = f"{rev}: dvc.lock has no {target} output, so its clean texts are unknown"
+            return
+        manifest = self._object(md5)
+        if manifest is None:
+            self.problem = (f"{rev}: clean texts ({target}, {md5}) are not in the local DVC cache "
+                            f"{self.cache}; `dvc pull` or `dvc repro` at {rev} puts them there")
+            return
+        self.files = {entry["relpath"]: entry["md5"] for entry in json.loads(manifest)}
+
+    def _object(self, oid: str) -> bytes | None:
+        path = self.cache / oid[:2] / oid[2:]
+        return path.read_bytes() if path.is_file() else None
+
+    def _read(self, doc: str, suffix: str) -> bytes | None:
+        oid = self.files.get(f"{doc}{suffix}")
+        return None if oid is None else self._object(oid)
+
+
+def dvc_cache_dir(root: Path) -> Path:
+    """The local DVC cache's md5 object folder for the repository at `root` (DVC's own answer when it is installed)."""
+    try:
+        from dvc.exceptions import DvcException
+        from dvc.repo import Repo
+    except ImportError:
+        return root / ".dvc" / "cache" / "files" / "md5"
+    try:
+        with Repo(str(root)) as repo:
+            return Path(repo.cache.local.path)
+    except DvcException:
+        return root / ".dvc" / "cache" / "files" / "md5"
+
+
 @dataclass
 class Side:
     spec: str                      # what the user gave: a folder or a revision
@@ -57,25 +147,14 @@ class Side:
     location: str                  # the folder, or "REV:outputs"
     entities: list[dict] | None    # None: no entities.jsonl on this side
     documents: list[dict] | None
-    metrics: dict | None
+    clean: CleanTexts | None = None
 
 
 def _parse_jsonl(text: str, where: str) -> list[dict]:
-    out = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise DiffError(f"{where}:{n}: not JSON ({exc.msg})") from None
-    return out
-
-
-def _parse_json(text: str, where: str) -> dict:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DiffError(f"{where}: not JSON ({exc.msg})") from None
+        return parse_jsonl(text, where)
+    except ValueError as exc:
+        raise DiffError(str(exc)) from None
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
@@ -96,23 +175,25 @@ def is_revision(spec: str, cwd: Path | str = ".") -> bool:
     return result.returncode == 0
 
 
-def _git_path(outputs: str, name: str, cwd: Path) -> str:
-    """A path for `git show REV:PATH`: relative to `cwd` (./...) unless outside it."""
-    path = Path(outputs)
-    if path.is_absolute():
-        top = _git(["rev-parse", "--show-toplevel"], cwd)
-        if top.returncode != 0:
-            raise DiffError(f"{cwd}: not inside a git repository")
-        root = Path(top.stdout.decode().strip()).resolve()
-        try:
-            return (path.resolve() / name).relative_to(root).as_posix()
-        except ValueError:
-            raise DiffError(f"{outputs}: not inside the repository {root}") from None
-    return "./" + (PurePosixPath(path.as_posix()) / name).as_posix()
+def _repo_root(cwd: Path) -> Path:
+    top = _git(["rev-parse", "--show-toplevel"], cwd)
+    if top.returncode != 0:
+        raise DiffError(f"{cwd}: not inside a git repository")
+    return Path(top.stdout.decode().strip()).resolve()
+
+
+def _repo_relative(outputs: str, cwd: Path) -> str:
+    """The outputs folder as a path from the repository root (POSIX)."""
+    root = _repo_root(cwd)
+    path = Path(outputs) if Path(outputs).is_absolute() else cwd / outputs
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        raise DiffError(f"{outputs}: not inside the repository {root}") from None
 
 
 def _git_show(rev: str, path: str, cwd: Path) -> str | None:
-    """A committed file's text, or None when the revision does not have it."""
+    """A committed file's text (`path` from the repository root), or None when the revision does not have it."""
     result = _git(["show", f"{rev}:{path}"], cwd)
     if result.returncode == 0:
         return result.stdout.decode("utf-8")
@@ -136,21 +217,25 @@ def load_side(spec: str, outputs: str = "outputs", cwd: Path | str = ".") -> Sid
         def read(name: str) -> str | None:
             path = folder / name
             return path.read_text(encoding="utf-8") if path.is_file() else None
-        kind, location = "folder", str(spec)
+        kind, location, clean = "folder", str(spec), FolderCleanTexts(folder)
     elif is_revision(spec, cwd):
+        root = _repo_root(cwd)
+        outputs_rel = _repo_relative(outputs, cwd)
+
         def read(name: str) -> str | None:
-            return _git_show(spec, _git_path(outputs, name, cwd), cwd)
-        kind, location = "git", f"{spec}:{outputs}"
+            return _git_show(spec, f"{outputs_rel}/{name}" if outputs_rel != "." else name, root)
+        kind, location = "git", f"{spec}:{outputs_rel}"
+        clean = DvcCleanTexts(spec, outputs_rel, root)
     else:
         raise DiffError(f"{spec}: neither an output folder nor a git revision")
-    entities, documents, metrics = read(ENTITIES), read(DOCUMENTS), read(METRICS)
-    if entities is None and documents is None and metrics is None:
-        raise DiffError(f"{location}: no {ENTITIES}, {DOCUMENTS} or {METRICS} to compare")
+    entities, documents = read(ENTITIES), read(DOCUMENTS)
+    if entities is None and documents is None:
+        raise DiffError(f"{location}: no {ENTITIES} or {DOCUMENTS} to compare")
     return Side(
         spec=spec, kind=kind, location=location,
         entities=_parse_jsonl(entities, f"{location}/{ENTITIES}") if entities is not None else None,
         documents=_parse_jsonl(documents, f"{location}/{DOCUMENTS}") if documents is not None else None,
-        metrics=_parse_json(metrics, f"{location}/{METRICS}") if metrics is not None else None,
+        clean=clean,
     )
 
 
@@ -199,7 +284,11 @@ class Change:
 
 
 def _fmt(value) -> str:
-    return "none" if value is None else str(value)
+    if value is None:
+        return "none"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
 
 
 def value_differences(old: dict, new: dict) -> list[str]:
@@ -209,6 +298,20 @@ def value_differences(old: dict, new: dict) -> list[str]:
         a, b = old.get(name), new.get(name)
         if a != b:
             out.append(f"{name} {_fmt(a)} -> {_fmt(b)}")
+    return out
+
+
+def record_differences(old: dict, new: dict) -> list[str]:
+    """`place.id old -> new` for each field of the place / org record that differs."""
+    out = []
+    for name in RECORD_FIELDS:
+        a, b = old.get(name), new.get(name)
+        if a == b:
+            continue
+        a, b = a if isinstance(a, dict) else {}, b if isinstance(b, dict) else {}
+        for key in sorted(set(a) | set(b), key=lambda k: (k not in ("id", "name", "level", "country"), k)):
+            if a.get(key) != b.get(key):
+                out.append(f"{name}.{key} {_fmt(a.get(key))} -> {_fmt(b.get(key))}")
     return out
 
 
@@ -231,11 +334,13 @@ def match_document(doc: str, old: list[dict], new: list[dict]) -> list[Change]:
             continue
         n = next((c for c in candidates if c["label"] == o["label"]), candidates[0])
         used_new.add(id(n))
-        values = value_differences(o, n)
+        values, records = value_differences(o, n), record_differences(o, n)
         if o["label"] != n["label"]:
-            changes.append(Change(doc, "relabeled", o, n, [f"{o['label']} -> {n['label']}", *values]))
+            changes.append(Change(doc, "relabeled", o, n, [f"{o['label']} -> {n['label']}", *values, *records]))
         elif values:
-            changes.append(Change(doc, "value changed", o, n, values))
+            changes.append(Change(doc, "value changed", o, n, values + records))
+        elif records:
+            changes.append(Change(doc, "record changed", o, n, records))
     rest_new = [n for n in new if id(n) not in used_new]
     # 2. overlapping spans with other boundaries, one-to-one: same label, then larger overlap first.
     pairs = sorted(
@@ -251,7 +356,8 @@ def match_document(doc: str, old: list[dict], new: list[dict]) -> list[Change]:
         details = [f"`{o['text']}` -> `{n['text']}` ({o['start']}-{o['end']} -> {n['start']}-{n['end']})"]
         if o["label"] != n["label"]:
             details.append(f"{o['label']} -> {n['label']}")
-        changes.append(Change(doc, "boundary moved", o, n, details + value_differences(o, n)))
+        changes.append(Change(doc, "boundary moved", o, n, details + value_differences(o, n)
+                              + record_differences(o, n)))
     # 3. the rest.
     changes += [Change(doc, "removed", o, None) for i, o in enumerate(rest_old) if i not in paired_old]
     changes += [Change(doc, "added", None, n) for j, n in enumerate(rest_new) if j not in paired_new]
@@ -315,16 +421,6 @@ def tag_gold(changes: list[Change], gold: dict, old: list[dict] | None, new: lis
             change.gold = NOT_IN_GOLD
 
 
-def read_raw(path: Path) -> str | None:
-    """A raw article decoded as the pipeline decodes it (offsets agree), or None."""
-    from pipeline.read.sources import ReadError, decode
-
-    try:
-        return decode(path.read_bytes())[0]
-    except (OSError, ReadError):
-        return None
-
-
 def _squash(text: str) -> str:
     return " ".join(text.split())
 
@@ -352,32 +448,52 @@ def sentence_context(raw: str, start: int, end: int) -> tuple[str, str, str]:
     return before, _squash(raw[start:end]), after
 
 
-def _article_path(corpus: Path, doc: str, documents: dict[str, dict]) -> Path | None:
+def _article_info(corpus: Path, doc: str, documents: dict[str, dict]) -> dict | None:
+    """The documents.jsonl record naming the article, or a guess from the doc id (a file inside the corpus)."""
     info = documents.get(doc)
     if info and info.get("path"):
-        return corpus / info["path"]
-    if PurePosixPath(doc).suffix.lower() in ARTICLE_SUFFIXES and (corpus / doc).is_file():
-        return corpus / doc
-    for suffix in ARTICLE_SUFFIXES:
-        if (corpus / (doc + suffix)).is_file():
-            return corpus / (doc + suffix)
+        return info
+    candidates = [doc] if PurePosixPath(doc).suffix.lower() in ARTICLE_SUFFIXES else []
+    for rel in candidates + [doc + suffix for suffix in ARTICLE_SUFFIXES]:
+        try:
+            if confined(corpus, rel, "doc id").is_file():
+                return {"doc": doc, "path": rel}
+        except UnsafePath:
+            return {"doc": doc, "path": rel}  # refused by read_article, with its message
     return None
 
 
-def attach_sentences(changes: list[Change], corpus: Path, documents: dict[str, dict]) -> None:
+class Articles:
+    """Raw articles by doc id, read once, inside the corpus only; refusals collected as notes."""
+
+    def __init__(self, corpus: Path, documents: dict[str, dict]):
+        self.corpus, self.documents = corpus, documents
+        self.cache: dict[str, str | None] = {}
+        self.problems: dict[str, str] = {}
+
+    def raw(self, doc: str) -> str | None:
+        if doc not in self.cache:
+            info = _article_info(self.corpus, doc, self.documents)
+            text = None
+            if info is not None:
+                try:
+                    text = read_article(self.corpus, info).text
+                except (ReadError, OSError) as exc:
+                    self.problems[doc] = f"{doc}: article not read: {exc}"
+            self.cache[doc] = text
+        return self.cache[doc]
+
+
+def attach_sentences(changes: list[Change], articles: Articles) -> None:
     """Give each change its sentence from the raw article (the NEW span, else the OLD one)."""
-    cache: dict[str, str | None] = {}
     for change in changes:
-        if change.doc not in cache:
-            path = _article_path(corpus, change.doc, documents)
-            cache[change.doc] = read_raw(path) if path else None
-        raw = cache[change.doc]
+        raw = articles.raw(change.doc)
         anchor = change.new or change.old
         if raw is not None and anchor["end"] <= len(raw):
             change.context = sentence_context(raw, anchor["start"], anchor["end"])
 
 
-# --------------------------------------------------------------------------- the report
+# --------------------------------------------------------------------------- documents and cleaning
 
 
 def _documents_by_doc(side: Side) -> dict[str, dict]:
@@ -403,18 +519,69 @@ def document_changes(old: Side, new: Side) -> dict[str, list[str]]:
     return out
 
 
+def _clean_text(side: Side, doc: str, notes: dict[str, str]) -> str | None:
+    try:
+        return side.clean.text(doc) if side.clean is not None else None
+    except (UnicodeDecodeError, OSError) as exc:
+        notes[doc] = f"{side.location}: clean text of {doc} not read ({exc})"
+        return None
+
+
+def cleaning_changes(old: Side, new: Side, docs: list[str], notes: dict[str, str]) -> dict[str, list[str]]:
+    """Per doc whose clean text differs, its unified line diff (one line per paragraph of clean text)."""
+    if any(side.clean is None or side.clean.problem for side in (old, new)):
+        return {}
+    out = {}
+    for doc in docs:
+        a, b = _clean_text(old, doc, notes), _clean_text(new, doc, notes)
+        if a == b or (a is None and b is None):
+            continue
+        lines = list(difflib.unified_diff((a or "").splitlines(), (b or "").splitlines(),
+                                          fromfile=f"OLD/clean/{doc}.txt", tofile=f"NEW/clean/{doc}.txt",
+                                          n=DIFF_CONTEXT_LINES, lineterm=""))
+        if lines:
+            out[doc] = lines
+    return out
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def side_scores(side: Side, corpus: Path, gold: dict, core_labels) -> dict | None:
+    """The side's metrics, scored now from its entities and the gold (`pipeline evaluate`'s scoring)."""
+    from pipeline.review.evaluation import score
+
+    if side.entities is None or side.documents is None:
+        return None
+
+    def sidecar(doc: str) -> dict | None:
+        try:
+            return side.clean.sidecar(doc) if side.clean is not None and not side.clean.problem else None
+        except (ValueError, OSError):
+            return None
+
+    result = score(corpus, gold, side.entities, side.documents, sidecar, core_labels=core_labels)
+    metrics = result["metrics"]
+    if side.clean is None or side.clean.problem:
+        metrics = {k: v for k, v in metrics.items() if not k.startswith("cleaning.")}
+    return metrics
+
+
 def metric_deltas(old: dict | None, new: dict | None) -> dict[str, dict] | None:
-    """{key: {old, new, delta}} for every numeric metric on either side (None unless both have metrics)."""
+    """{key: {old, new, delta}} for every numeric metric both sides have (None unless both are scored)."""
     if old is None or new is None:
         return None
     out = {}
-    for key in sorted(set(old) | set(new)):
+    numeric = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)  # noqa: E731
+    for key in sorted(set(old) & set(new)):
         a, b = old.get(key), new.get(key)
-        numeric = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)  # noqa: E731
         if (a is not None and not numeric(a)) or (b is not None and not numeric(b)):
             continue
         out[key] = {"old": a, "new": b, "delta": round(b - a, 4) if numeric(a) and numeric(b) else None}
     return out
+
+
+# --------------------------------------------------------------------------- the report
 
 
 def _label_order(labels) -> list[str]:
@@ -440,57 +607,85 @@ def label_counts(changes: list[Change], old: list[dict] | None, new: list[dict] 
     return out
 
 
-def build_report(old: Side, new: Side, corpus: Path | None = None, gold: dict | None = None) -> dict:
+def build_report(old: Side, new: Side, corpus: Path | None = None, gold: dict | None = None,
+                 core_labels=("ORG", "PLACE", "MONEY", "PERCENT")) -> dict:
     """Everything the markdown and JSON renderings show.
 
     Args:
         old, new: the two sides (load_side).
-        corpus: the corpus folder with the raw articles (for sentences); None to skip.
+        corpus: the corpus folder with the raw articles (sentences, scoring); None to skip both.
         gold: gold documents (pipeline.review.evaluation.load_gold); None when there is no gold set.
+        core_labels: the labels of the headline "core" score (params.yaml evaluate.core_labels).
     """
     changes = diff_entities(old.entities, new.entities)
     if gold is not None:
         tag_gold(changes, gold, old.entities, new.entities)
-    if corpus is not None:
-        docs = {**_documents_by_doc(old), **_documents_by_doc(new)}
-        attach_sentences(changes, Path(corpus), docs)
+    documents = {**_documents_by_doc(old), **_documents_by_doc(new)}
+    articles = Articles(Path(corpus), documents) if corpus is not None else None
+    if articles is not None:
+        attach_sentences(changes, articles)
     notes = []
     for name, side in (("OLD", old), ("NEW", new)):
         for what, value in ((ENTITIES, side.entities), (DOCUMENTS, side.documents)):
             if value is None:
                 notes.append(f"{name} ({side.location}) has no {what}")
+        if side.clean is not None and side.clean.problem:
+            notes.append(f"{name}: {side.clean.problem}; cleaning not compared")
+    clean_notes: dict[str, str] = {}
+    cleaning = cleaning_changes(old, new, sorted(documents), clean_notes)
+    metrics = None
+    scored = {"old": False, "new": False}
+    if gold is not None and corpus is not None:
+        old_scores = side_scores(old, Path(corpus), gold, core_labels)
+        new_scores = side_scores(new, Path(corpus), gold, core_labels)
+        scored = {"old": old_scores is not None, "new": new_scores is not None}
+        metrics = metric_deltas(old_scores, new_scores)
+    if articles is not None:
+        for doc in sorted(documents):
+            articles.raw(doc)  # every article named is checked, not only those with span changes
+        notes += [articles.problems[doc] for doc in sorted(articles.problems)]
+    notes += [clean_notes[doc] for doc in sorted(clean_notes)]
+    doc_changes = document_changes(old, new)
     by_kind = {k: sum(1 for c in changes if c.kind == k) for k in KINDS}
     summary = {
         "added": by_kind["added"], "removed": by_kind["removed"],
         "changed": sum(by_kind[k] for k in CHANGED_KINDS), "by_kind": by_kind,
         "documents": len({c.doc for c in changes}),
+        "metadata": len(doc_changes),
+        "cleaning": len(cleaning),
+        "cleaning_lines": {
+            "added": sum(1 for lines in cleaning.values() for ln in lines[2:] if ln.startswith("+")),
+            "removed": sum(1 for lines in cleaning.values() for ln in lines[2:] if ln.startswith("-"))},
         "gold": None if gold is None else {t: sum(1 for c in changes if c.gold == t)
                                            for t in (FIXES, BREAKS, NOT_IN_GOLD, GOLD_UNCHANGED, NO_GOLD)},
     }
     return {
         "old": {"spec": old.spec, "kind": old.kind, "location": old.location},
         "new": {"spec": new.spec, "kind": new.kind, "location": new.location},
-        "identical": not changes,
+        "identical": not changes and not doc_changes and not cleaning,
         "summary": summary,
         "labels": label_counts(changes, old.entities, new.entities),
-        "metrics": metric_deltas(old.metrics, new.metrics),
-        "metrics_present": {"old": old.metrics is not None, "new": new.metrics is not None},
-        "documents": document_changes(old, new),
+        "metrics": metrics,
+        "metrics_scored": scored,
+        "documents": doc_changes,
+        "cleaning": cleaning,
         "changes": changes,
         "notes": notes,
     }
 
 
 def diff(old: str, new: str, *, outputs: str = "outputs", corpus: Path | str | None = "corpus",
-         gold_dir: Path | str | None = None, cwd: Path | str = ".") -> dict:
+         gold_dir: Path | str | None = None, cwd: Path | str = ".",
+         core_labels=("ORG", "PLACE", "MONEY", "PERCENT")) -> dict:
     """`pipeline diff OLD NEW` as data: load both sides, the gold set and the raw articles.
 
     Args:
         old, new: output folders or git revisions.
         outputs: the outputs folder inside a revision.
-        corpus: the corpus folder (raw articles for sentences; relative to `cwd`).
+        corpus: the corpus folder (raw articles for sentences and scoring; relative to `cwd`).
         gold_dir: the gold folder (default CORPUS/gold, used when it exists).
         cwd: the working directory (folders and the git repository are relative to it).
+        core_labels: the labels of the headline "core" score.
     """
     from pipeline.review.evaluation import load_gold
 
@@ -507,7 +702,8 @@ def diff(old: str, new: str, *, outputs: str = "outputs", corpus: Path | str | N
     if gold is not None and not gold:
         gold = None
     return build_report(load_side(old, outputs, cwd), load_side(new, outputs, cwd),
-                        corpus_path if corpus_path is not None and corpus_path.is_dir() else None, gold)
+                        corpus_path if corpus_path is not None and corpus_path.is_dir() else None, gold,
+                        core_labels)
 
 
 # --------------------------------------------------------------------------- renderings
@@ -530,6 +726,17 @@ def _code(text: str) -> str:
     if "`" not in text:
         return f"`{text}`"
     return f"`` {text} ``"
+
+
+def _fence(lines: list[str], info: str = "diff") -> list[str]:
+    """A fenced code block longer than any backtick run inside it (the text cannot close it)."""
+    ticks = 3
+    for line in lines:
+        run = 0
+        for ch in line:
+            run = run + 1 if ch == "`" else 0
+            ticks = max(ticks, run + 1)
+    return ["`" * ticks + info, *lines, "`" * ticks]
 
 
 def _num(value) -> str:
@@ -561,6 +768,11 @@ def _metrics_table(metrics: dict) -> list[str]:
     if "cleaning.f1" in metrics:
         cells = [_delta_cell(metrics.get(f"cleaning.{k}")) for k in ("precision", "recall", "f1")]
         rows.append("| cleaning | " + " | ".join(cells) + " | |")
+    other = [k for k in ("PLACE.gazetteer_share", "PLACE.filled_share", "ORG.gazetteer_share", "ORG.filled_share")
+             if k in metrics and metrics[k]["old"] != metrics[k]["new"]]
+    if other:
+        rows += ["", "| grounding | old → new |", "|---|---|"]
+        rows += [f"| {k} | {_delta_cell(metrics[k])} |" for k in other]
     return rows
 
 
@@ -568,58 +780,68 @@ def _side_name(side: dict) -> str:
     return _code(side["spec"])
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def headline(report: dict) -> str:
+    """One line counting each kind of change (the first line of the comment after its title)."""
+    s = report["summary"]
+    if report["identical"]:
+        head = "**No changes**: spans, values, records, document metadata and clean texts are identical"
+    else:
+        kinds = ", ".join(f"{n} {k}" for k, n in s["by_kind"].items() if n and k in CHANGED_KINDS)
+        head = f"**spans: {s['added']} added / {s['removed']} removed / {s['changed']} changed**"
+        head += f" ({kinds})" if kinds else ""
+        head += f" in {_plural(s['documents'], 'document')}"
+        head += f" · **metadata: {_plural(s['metadata'], 'document')}**"
+        head += (f" · **cleaning: {_plural(s['cleaning'], 'clean text')}**"
+                 f" (+{s['cleaning_lines']['added']} / −{s['cleaning_lines']['removed']} lines)")
+        if s["gold"] is not None:
+            head += f" · gold: {s['gold'][FIXES]} fixed, {s['gold'][BREAKS]} broken"
+    core = (report["metrics"] or {}).get("core.strict.f1")
+    if core is not None:
+        head += f" · core strict F1 {_delta_cell(core)}"
+    return head
+
+
 def to_markdown(report: dict) -> str:
     """The report as a PR comment."""
     s = report["summary"]
-    lines = [f"### Extraction diff: {_side_name(report['old'])} → {_side_name(report['new'])}", ""]
-    if report["identical"]:
-        lines.append("**No extraction changes.**")
-    else:
-        kinds = ", ".join(f"{n} {k}" for k, n in s["by_kind"].items() if n and k in CHANGED_KINDS)
-        head = f"**{s['added']} added / {s['removed']} removed / {s['changed']} changed**"
-        head += f" ({kinds})" if kinds else ""
-        head += f" in {s['documents']} document{'s' if s['documents'] != 1 else ''}"
-        if s["gold"] is not None:
-            head += f" · gold: {s['gold'][FIXES]} fixed, {s['gold'][BREAKS]} broken"
-        lines.append(head)
-    core = (report["metrics"] or {}).get("core.strict.f1")
-    if core is not None and core["old"] != core["new"]:
-        lines[-1] += f" · core strict F1 {_delta_cell(core)}"
+    lines = [f"### Extraction diff: {_side_name(report['old'])} → {_side_name(report['new'])}", "",
+             headline(report)]
     for note in report["notes"]:
         lines += ["", f"> note: {_md_escape(note)}"]
-    if not report["identical"]:
+    if s["added"] or s["removed"] or s["changed"]:
         gold = s["gold"] is not None
         lines += ["", "| label | entities | added | removed | relabeled to / from | boundary moved | value changed"
-                  + (" | fixes gold | breaks gold |" if gold else " |"),
-                  "|---|---|--:|--:|--:|--:|--:|" + ("--:|--:|" if gold else "")]
+                  " | record changed" + (" | fixes gold | breaks gold |" if gold else " |"),
+                  "|---|---|--:|--:|--:|--:|--:|--:|" + ("--:|--:|" if gold else "")]
         for label, c in report["labels"].items():
             if not any(c[k] for k in (*KINDS, "relabeled from")):
                 continue
             entities = f"{c['old']} → {c['new']}" if c["old"] != c["new"] else str(c["new"])
-            row = (f"| {label} | {entities} | {c['added']} | {c['removed']} | {c['relabeled']} / "
-                   f"{c['relabeled from']} | {c['boundary moved']} | {c['value changed']} |")
+            row = (f"| {_md_escape(label)} | {entities} | {c['added']} | {c['removed']} | {c['relabeled']} / "
+                   f"{c['relabeled from']} | {c['boundary moved']} | {c['value changed']} | {c['record changed']} |")
             if gold:
                 row += f" {c[FIXES]} | {c[BREAKS]} |"
             lines.append(row)
     metrics = report["metrics"]
     if metrics is not None:
         if any(e["old"] != e["new"] for e in metrics.values()):
-            lines += ["", "#### Metrics (old → new)", "", *_metrics_table(metrics)]
+            lines += ["", "#### Metrics (old → new, scored now against the gold)", "", *_metrics_table(metrics)]
         else:
-            lines += ["", "Metrics unchanged."]
-    elif any(report["metrics_present"].values()):
-        missing = "OLD" if not report["metrics_present"]["old"] else "NEW"
-        lines += ["", f"No metric deltas: {missing} has no metrics.json (run `pipeline evaluate` on both sides)."]
+            lines += ["", "Metrics unchanged (both sides scored now against the gold)."]
     by_doc: dict[str, list[Change]] = {}
     for change in report["changes"]:
         by_doc.setdefault(change.doc, []).append(change)
-    for doc in sorted(set(by_doc) | set(report["documents"])):
+    for doc in sorted(set(by_doc) | set(report["documents"]) | set(report["cleaning"])):
         lines += ["", f"#### {_code(doc)}", ""]
         for item in report["documents"].get(doc, []):
-            lines.append(f"- document: {_md_escape(item)}")
+            lines.append(f"- document: {_code(item)}")
         for c in by_doc.get(doc, []):
-            parts = [f"**{c.kind}**", c.label, _code(c.text)]
-            parts += [_code(d) if "`" not in d else d for d in c.details]
+            parts = [f"**{c.kind}**", _md_escape(c.label), _code(c.text)]
+            parts += [_code(d) if "`" not in d else _md_escape(d) for d in c.details]
             if c.gold is not None:
                 parts.append(f"*{c.gold}*")
             line = "- " + " · ".join(parts)
@@ -627,4 +849,7 @@ def to_markdown(report: dict) -> str:
                 before, span, after = c.context
                 line += f" — {_md_escape(before)}**{_md_escape(span)}**{_md_escape(after)}"
             lines.append(line)
+        if doc in report["cleaning"]:
+            lines += ["", "<details><summary>clean text diff</summary>", "", *_fence(report["cleaning"][doc]),
+                      "", "</details>"]
     return "\n".join(lines) + "\n"

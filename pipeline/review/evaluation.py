@@ -14,8 +14,10 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from pipeline.read.sources import ReadError, raw_text
+from pipeline.read.sources import ReadError
+from pipeline.review.inputs import UnsafePath, clean_file, read_article, read_jsonl
 from pipeline.run.outputs import atomic_write_text
 from pipeline.settings import LABELS
 
@@ -95,22 +97,38 @@ def evaluate(corpus: Path, out_dir: Path, labels=LABELS, core_labels=("ORG", "PL
     """Score out_dir/entities.jsonl and out_dir/clean/ against corpus/gold/.
 
     Returns:
-        {"metrics": flat dict, "errors": list of error records, "per_label": rows}.
+        {"metrics": flat dict, "errors": list of error records, "per_label": rows,
+         "problems": lines naming articles that could not be scored}.
     """
-    gold_docs = load_gold(corpus / "gold")
+    out_dir = Path(out_dir)
+
+    def sidecar(doc: str) -> dict | None:
+        try:
+            path = clean_file(out_dir, doc, ".json")
+        except UnsafePath:
+            return None
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+    return score(corpus, load_gold(Path(corpus) / "gold"), read_jsonl(out_dir / "entities.jsonl"),
+                 read_jsonl(out_dir / "documents.jsonl"), sidecar, labels, core_labels)
+
+
+def score(corpus: Path, gold_docs: dict[str, GoldDocument], entities: list[dict], document_records: list[dict],
+          sidecar: Callable[[str], dict | None], labels=LABELS,
+          core_labels=("ORG", "PLACE", "MONEY", "PERCENT")) -> dict:
+    """The scores of one run given as records (what `evaluate` and `pipeline diff` both use).
+
+    Args:
+        corpus: the corpus folder (raw articles, read inside it only).
+        gold_docs: load_gold's result.
+        entities, document_records: the run's entities.jsonl and documents.jsonl records.
+        sidecar: doc id -> its clean/ sidecar (None when there is none: cleaning is then not scored).
+    """
     predictions: dict[str, list[dict]] = defaultdict(list)
-    entities_path = out_dir / "entities.jsonl"
-    if entities_path.exists():
-        for line in entities_path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                rec = json.loads(line)
-                predictions[rec["doc"]].append(rec)
-    documents = {}
-    docs_path = out_dir / "documents.jsonl"
-    if docs_path.exists():
-        for line in docs_path.read_text(encoding="utf-8").splitlines():
-            rec = json.loads(line)
-            documents[Path(rec["doc"]).name] = rec
+    for rec in entities:
+        predictions[rec["doc"]].append(rec)
+    documents = {Path(rec["doc"]).name: rec for rec in document_records}
+    problems: list[str] = []
 
     counts = {lab: {"strict": [0, 0, 0], "overlap": [0, 0, 0], "value": [0, 0]} for lab in labels}
     clean_counts = [0, 0, 0]
@@ -120,9 +138,10 @@ def evaluate(corpus: Path, out_dir: Path, labels=LABELS, core_labels=("ORG", "PL
         if info is None:
             continue
         try:
-            raw = raw_text(corpus, info["path"])  # decoded as the pipeline decodes it, so offsets agree
-        except ReadError:
-            continue  # the run reported it; nothing to score against
+            raw = read_article(Path(corpus), info).text
+        except ReadError as exc:
+            problems.append(f"{info.get('path')}: not scored: {exc}")
+            continue
         pred = [p for p in predictions.get(info["doc"], []) if _line_of(raw, p["start"]) not in gold.either]
         for label in labels:
             g_l = [g for g in gold.spans if g["label"] == label]
@@ -159,7 +178,7 @@ def evaluate(corpus: Path, out_dir: Path, labels=LABELS, core_labels=("ORG", "PL
             for p in p_l:
                 if (p["start"], p["end"]) not in g_keys and id(p) not in matched_pred:
                     errors.append(_error("spurious", name, raw, None, p))
-        _score_cleaning(name, raw, gold, out_dir, info["doc"], clean_counts)
+        _score_cleaning(raw, gold, sidecar(info["doc"]), clean_counts)
 
     metrics: dict = {}
     rows = []
@@ -205,14 +224,12 @@ def evaluate(corpus: Path, out_dir: Path, labels=LABELS, core_labels=("ORG", "PL
             sum(1 for p in orgs if not (p.get("org") or {}).get("id", "org:").startswith("org:")) / len(orgs), 4)
     metrics["gold.documents"] = len(gold_docs)
     metrics["gold.spans"] = sum(len(g.spans) for g in gold_docs.values())
-    return {"metrics": metrics, "errors": errors, "per_label": rows}
+    return {"metrics": metrics, "errors": errors, "per_label": rows, "problems": problems}
 
 
-def _score_cleaning(name: str, raw: str, gold: GoldDocument, out_dir: Path, doc: str, counts: list[int]) -> None:
-    side_path = out_dir / "clean" / f"{doc}.json"
-    if not side_path.exists():
+def _score_cleaning(raw: str, gold: GoldDocument, side: dict | None, counts: list[int]) -> None:
+    if side is None:
         return
-    side = json.loads(side_path.read_text(encoding="utf-8"))
     lines = raw.split("\n")
     if gold.boilerplate_spans:
         # One-line pages: score characters instead of lines.

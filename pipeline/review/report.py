@@ -1,36 +1,51 @@
 """A static review site over a run's outputs (`pipeline report`).
 
 `build_report` writes OUT/report/index.html (every article with its metadata
-and entity counts, the per-label totals, the metrics of `pipeline evaluate`)
-and OUT/report/docs/<doc>.html, one page per article: the raw text with the
-removed boilerplate greyed out and the entities highlighted in displaCy style,
-each with its normalized values on hover. With a gold set, predictions are
-marked `match` (same label and offsets as a gold span), `spurious` (not in
-the gold) or `unscored` (on a line the gold marks `either`), and gold spans the
-prediction missed are shown as `missed` marks.
+and entity counts, the per-label totals, the scores against the gold) and
+OUT/report/docs/<doc>.html, one page per article: the text with the entities
+highlighted in displaCy style, each with its label and normalized value drawn
+next to it, and a table of the entities. Plain-text articles are shown as
+their raw text with the removed boilerplate greyed out; HTML pages as their
+clean text (OUT/clean/<doc>.txt, entities placed through the sidecar's offset
+map) with the removed boilerplate in a <details> block. With a gold set,
+predictions are marked `match`, `wrong-value`, `spurious` or `unscored` (on a
+line the gold marks `either`) and gold spans the prediction missed are shown
+as `missed`. With `compare` (another run: a folder or a git revision, read by
+pipeline.review.diff) what changed is marked: `c-added`, `c-changed` (the old
+label / value / record in the title and next to it), removed spans struck
+through, the document's metadata changes and a line diff of its clean text.
 
-The pages are self-contained: inline CSS, no JavaScript, no external assets.
-Labels are drawn with CSS (`::after { content: attr(data-label) }`), so the
-text of every page body is exactly the raw text. Output is deterministic.
+Checkboxes filter the marks and table rows by label, gold status and change
+(a few lines of inline JavaScript toggling classes; no network, no assets).
+Every page goes through one Jinja2 environment with autoescape on, so text
+from the records (labels, texts, values, titles) is always written as text.
+Output is deterministic.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import json
+import logging
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from pipeline.review.evaluation import GoldDocument, load_gold, value_matches
+import jinja2
+
+from pipeline.read.sources import ReadError
+from pipeline.review.evaluation import GoldDocument, load_gold, score, value_matches
+from pipeline.review.inputs import UnsafePath, clean_file, read_article, read_jsonl
 from pipeline.run.outputs import atomic_write_text
-from pipeline.read.sources import ReadError, SourceFile, load
 from pipeline.settings import LABELS
+
+log = logging.getLogger(__name__)
 
 REPORT_DIR = "report"
 DOCS_DIR = "docs"
+TEMPLATES = Path(__file__).with_name("templates")
 # One background color per label (displaCy's palette where it has the label).
 LABEL_COLORS = {
     "ORG": "#7aecec",
@@ -42,10 +57,14 @@ LABEL_COLORS = {
 }
 OTHER_COLOR = "#dddddd"
 SPAN_KEYS = ("doc", "label", "start", "end", "text")
-CONTENT_KINDS = ("title", "byline", "body", "short")
+GOLD_STATUSES = (("match", "match"), ("wrong-value", "wrong value"), ("spurious", "spurious"),
+                 ("missed", "missed"), ("unscored", "not scored"))
+CHANGE_STATUSES = (("c-added", "added"), ("c-changed", "changed"), ("c-removed", "removed"),
+                   ("c-same", "unchanged"))
+CORE_LABELS = ("ORG", "PLACE", "MONEY", "PERCENT")
 
-# Layers of the raw-text rendering, outermost first.
-_REMOVED, _PRED, _MISSED = 0, 1, 2
+# Layers of the text rendering, outermost first.
+_REMOVED, _PRED, _MISSED, _WAS = 0, 1, 2, 3
 
 
 # --------------------------------------------------------------------------- data
@@ -55,13 +74,17 @@ _REMOVED, _PRED, _MISSED = 0, 1, 2
 class Article:
     info: dict
     raw: str | None = None
-    problem: str | None = None  # why the raw text or sidecar could not be shown
+    kind: str = "text"           # "text" or "html" (shown as its clean text)
+    problems: list[str] = field(default_factory=list)
     sidecar: dict | None = None
+    clean_text: str | None = None
     predictions: list[dict] = field(default_factory=list)
     gold: GoldDocument | None = None
     statuses: list[str] = field(default_factory=list)  # one per prediction
     missed: list[dict] = field(default_factory=list)
-    offset_mismatches: int = 0
+    changes: list = field(default_factory=list)       # pipeline.review.diff.Change, with compare
+    doc_changes: list[str] = field(default_factory=list)
+    clean_diff: list[str] = field(default_factory=list)
 
     @property
     def doc(self) -> str:
@@ -73,18 +96,18 @@ class Article:
         return counts
 
 
+@dataclass
+class ReportResult:
+    index: Path
+    problems: list[str]  # articles or records that could not be shown, one line each
+
+
 def page_name(doc: str) -> str:
     """A safe, unique file name for a doc id (which may hold "/" or anything else)."""
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", doc).strip("._") or "doc"
     if safe != doc:
         safe = f"{safe[:100]}-{hashlib.sha1(doc.encode('utf-8')).hexdigest()[:8]}"
     return safe + ".html"
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _gold_for(doc: str, gold_docs: dict[str, GoldDocument], names: Counter) -> GoldDocument | None:
@@ -95,7 +118,7 @@ def _gold_for(doc: str, gold_docs: dict[str, GoldDocument], names: Counter) -> G
     return gold_docs.get(name) if names[name] == 1 else None
 
 
-def _compare(article: Article) -> None:
+def _compare_gold(article: Article) -> None:
     """Status of each prediction against the gold, and the gold spans missed."""
     gold = article.gold
     if gold is None:
@@ -118,46 +141,49 @@ def _compare(article: Article) -> None:
                             key=lambda g: (g["start"], g["end"]))
 
 
-def _load_articles(corpus: Path, out_dir: Path, gold_dir: Path | None) -> tuple[list[Article], list[str]]:
-    documents = _read_jsonl(out_dir / "documents.jsonl")
+def _load_articles(corpus: Path, out_dir: Path, documents: list[dict], entities: list[dict],
+                   gold_docs: dict[str, GoldDocument]) -> tuple[list[Article], list[str]]:
     by_doc: dict[str, list[dict]] = {}
-    for entity in _read_jsonl(out_dir / "entities.jsonl"):
+    for entity in entities:
         by_doc.setdefault(entity["doc"], []).append(entity)
-    gold_docs = load_gold(gold_dir) if gold_dir is not None and gold_dir.is_dir() else {}
     names = Counter(PurePosixPath(d["doc"]).name for d in documents)
     articles, used_gold = [], set()
     for info in sorted(documents, key=lambda d: d["doc"]):
         article = Article(info=info, predictions=sorted(by_doc.get(info["doc"], []),
                                                         key=lambda e: (e["start"], e["end"])))
         try:
-            raw_doc = load(SourceFile(info["doc"], corpus / info["path"], info["path"]))
-            article.raw = raw_doc.text
+            raw_doc = read_article(corpus, info)
+            article.raw, article.kind = raw_doc.text, raw_doc.kind
             if info.get("sha256") and raw_doc.sha256 != info["sha256"]:
-                article.problem = "the raw file changed since the run (sha256 differs): offsets may be wrong"
-        except ReadError as exc:
-            article.problem = f"raw file not readable: {exc}"
-        except OSError as exc:
-            article.problem = f"raw file not readable: {exc}"
-        side_path = out_dir / "clean" / f"{info['doc']}.json"
-        if side_path.exists():
-            article.sidecar = json.loads(side_path.read_text(encoding="utf-8"))
+                article.problems.append("the raw file changed since the run (sha256 differs): offsets may be wrong")
+        except UnsafePath as exc:
+            article.problems.append(f"raw file refused: {exc}")
+        except (ReadError, OSError) as exc:
+            article.problems.append(f"raw file not readable: {exc}")
+        try:
+            side_path, text_path = clean_file(out_dir, info["doc"], ".json"), clean_file(out_dir, info["doc"], ".txt")
+            if side_path.exists():
+                article.sidecar = json.loads(side_path.read_text(encoding="utf-8"))
+            if text_path.exists():
+                article.clean_text = text_path.read_text(encoding="utf-8")
+        except UnsafePath as exc:
+            article.problems.append(f"clean text refused: {exc}")
         article.gold = _gold_for(info["doc"], gold_docs, names)
         if article.gold is not None:
             used_gold.add(article.gold.doc)
         if article.raw is not None:
-            article.offset_mismatches = sum(
-                1 for e in article.predictions if article.raw[e["start"]:e["end"]] != e.get("text"))
-        _compare(article)
+            bad = sum(1 for e in article.predictions if article.raw[e["start"]:e["end"]] != e.get("text"))
+            if bad:
+                article.problems.append(f"{bad} entities whose text does not match the raw file at their offsets")
+        if article.sidecar is None and article.raw is not None:
+            article.problems.append("no clean/ sidecar: boilerplate not shown")
+        _compare_gold(article)
         articles.append(article)
     unmatched = sorted(set(gold_docs) - used_gold)
     return articles, unmatched
 
 
 # --------------------------------------------------------------------------- formatting
-
-
-def _esc(value) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def _fmt(value) -> str:
@@ -176,67 +202,57 @@ def describe(entity: dict) -> str:
     return " ".join([entity["label"], *fields])
 
 
-def _labels_of(articles: list[Article]) -> list[str]:
-    seen = {e["label"] for a in articles for e in a.predictions} | {g["label"] for a in articles for g in a.missed}
-    return list(LABELS) + sorted(seen - set(LABELS))
-
-
-def _css(labels: list[str]) -> str:
-    colors = "\n".join(f".l-{_css_ident(label)} {{ --c: {LABEL_COLORS.get(label, OTHER_COLOR)}; }}"
-                       for label in labels)
-    return _BASE_CSS + colors + "\n"
+def short_value(entity: dict) -> str:
+    """The normalized value in a few characters, drawn next to the entity: "120000000 CNY", "12%", "org:acme"."""
+    if entity.get("amount") is not None:
+        amount = _fmt(entity["amount"]) + (f"–{_fmt(entity['amount_max'])}" if entity.get("amount_max") is not None else "")
+        return f"{amount} {entity.get('currency') or '?'}"
+    if entity.get("value") is not None:
+        value = _fmt(entity["value"]) + (f"–{_fmt(entity['value_max'])}" if entity.get("value_max") is not None else "")
+        if entity["label"] == "PERCENT":
+            return value + "%"
+        return f"{value} {entity['unit']}" if entity.get("unit") else value
+    record = entity.get("org") or entity.get("place")
+    if isinstance(record, dict):
+        if record.get("id"):
+            return str(record["id"])
+        return " ".join(str(record[k]) for k in ("level", "country") if record.get(k)) or "unresolved"
+    return ""
 
 
 def _css_ident(label: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]", "_", label)
+    return re.sub(r"[^A-Za-z0-9_-]", "_", str(label))
 
 
-_BASE_CSS = """\
-body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 1.5em 2em;
-       color: #222; background: #fff; }
-h1 { font-size: 1.4em; margin: 0.3em 0; }
-h2 { font-size: 1.1em; margin-top: 1.5em; }
-a { color: #0b57d0; }
-table { border-collapse: collapse; font-size: 0.9em; }
-th, td { border: 1px solid #ddd; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
-th { background: #f5f5f5; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-td.nowrap { white-space: nowrap; }
-tr.failed td { background: #fff0f0; }
-dl.meta { display: grid; grid-template-columns: max-content auto; gap: 0.1em 1em; font-size: 0.9em; }
-dl.meta dt { color: #666; }
-dl.meta dd { margin: 0; }
-.problem { color: #a00; font-weight: bold; }
-.legend { font-size: 0.85em; line-height: 2.4; }
-.raw { white-space: pre-wrap; overflow-wrap: anywhere; line-height: 2.3; font-size: 15px;
-       border-top: 1px solid #ddd; padding-top: 0.8em; margin-top: 1em; }
-.boilerplate { color: #a0a0a0; background: #f4f4f4; }
-.boilerplate mark.ent { opacity: 0.6; }
-mark { color: inherit; }
-mark.ent { background: var(--c); padding: 0.2em 0.25em; border-radius: 0.35em; line-height: 1;
-           -webkit-box-decoration-break: clone; box-decoration-break: clone; }
-mark.ent.last::after { content: attr(data-label); font-size: 0.62em; font-weight: bold; letter-spacing: 0.02em;
-                       vertical-align: middle; margin-left: 0.45em; line-height: 1; color: #333; }
-mark.ent.spurious { outline: 2px dashed #d11; outline-offset: 1px; }
-mark.ent.wrong-value { outline: 2px dotted #e08a00; outline-offset: 1px; }
-mark.ent.unscored { outline: 1px dotted #888; outline-offset: 1px; }
-mark.missed { background: transparent; padding: 0.2em 0; line-height: 1;
-              text-decoration: underline wavy #d11; text-decoration-skip-ink: none; text-underline-offset: 0.25em;
-              box-shadow: inset 0 0 0 1px rgba(221, 17, 17, 0.35); }
-mark.missed.last::after { content: "missed " attr(data-label); font-size: 0.62em; font-weight: bold;
-                          vertical-align: middle; margin-left: 0.35em; color: #d11; text-decoration: none;
-                          display: inline-block; }
-"""
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["css_ident"] = _css_ident
+    env.globals["label_color"] = lambda label: LABEL_COLORS.get(label, OTHER_COLOR)
+    return env
 
 
-def _page(title: str, css: str, body: list[str]) -> str:
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{_esc(title)}</title>\n<style>\n{css}</style>\n</head>\n<body>\n"
-            + "\n".join(body) + "\n</body>\n</html>\n")
+_ENV: jinja2.Environment | None = None
 
 
-# --------------------------------------------------------------------------- the raw text
+def render(template: str, **context) -> str:
+    """The one way a page is written: a template of pipeline/review/templates/, autoescaped."""
+    global _ENV
+    if _ENV is None:
+        _ENV = _environment()
+    return _ENV.get_template(template).render(**context)
+
+
+# --------------------------------------------------------------------------- the text
+
+
+@dataclass
+class Node:
+    """One element of the rendered text; children are strings (text, escaped by the template) or Nodes."""
+    tag: str
+    classes: list[str]
+    attrs: list[tuple[str, str]]
+    children: list = field(default_factory=list)
 
 
 @dataclass
@@ -270,69 +286,134 @@ def _removed_ranges(raw: str, sidecar: dict | None) -> list[tuple[int, int]]:
     return out
 
 
-def _items(article: Article) -> list[_Item]:
-    raw = article.raw or ""
-    n = len(raw)
-    items = [_Item(s, e, _REMOVED, "span", ["boilerplate"], []) for s, e in _removed_ranges(raw, article.sidecar)]
+_TAG_RE = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
+
+
+def visible_text(markup: str) -> str:
+    """The text a browser would show for a piece of HTML source (tags dropped, entities decoded)."""
+    import html
+
+    return " ".join(html.unescape(_TAG_RE.sub(" ", markup)).split())
+
+
+class RawToClean:
+    """Raw offsets -> clean-text offsets, the inverse of the sidecar's offset map (pipeline.clean.offsets)."""
+
+    def __init__(self, offsets: list[list[int]]):
+        self.runs = sorted(tuple(r) for r in offsets)  # (clean_start, raw_start, clean_len, raw_len)
+        self.by_raw = sorted(self.runs, key=lambda r: r[1])
+        self._raw_starts = [r[1] for r in self.by_raw]
+
+    def _run(self, pos: int, end: bool):
+        i = bisect_right(self._raw_starts, pos - 1 if end else pos) - 1
+        if i < 0:
+            return None
+        run = self.by_raw[i]
+        lo, hi = run[1], run[1] + run[3]
+        return run if (lo < pos <= hi if end else lo <= pos < hi) else None
+
+    def span(self, start: int, end: int) -> tuple[int, int] | None:
+        a, b = self._run(start, False), self._run(end, True)
+        if a is None or b is None:
+            return None
+        cs = a[0] + (start - a[1] if a[2] == a[3] else 0)
+        ce = b[0] + (end - b[1] if b[2] == b[3] else b[2])
+        return (cs, ce) if cs < ce else None
+
+
+def _entity_item(entity: dict, status: str, change, layer: int, start: int, end: int, gold: GoldDocument | None) -> _Item:
+    title = describe(entity)
+    if status == "match":
+        title += "\ngold: match"
+    elif status == "wrong-value" and gold is not None:
+        g = next(g for g in gold.spans if (g["label"], g["start"], g["end"]) == (entity["label"], entity["start"],
+                                                                                 entity["end"]))
+        title += f"\ngold: wrong value, gold has {describe(g)}"
+    elif status == "spurious":
+        title += "\ngold: spurious (not in the gold set)"
+    elif status == "unscored":
+        title += "\ngold: not scored (line marked `either`)"
+    classes = ["ent", f"l-{_css_ident(entity['label'])}"] + ([status] if status else [])
+    attrs = [("data-label", entity["label"]), ("data-value", short_value(entity))]
+    if change is not None:
+        classes.append("c-added" if change.kind == "added" else "c-changed")
+        if change.kind != "added":
+            old = change.old
+            attrs.append(("data-was", f"{old['label']} {short_value(old)}".strip()
+                          if change.kind != "boundary moved" else f"{old['text']}"))
+            title += f"\nchanged: {change.kind}: " + "; ".join(change.details)
+        else:
+            title += "\nchanged: added"
+    return _Item(start, end, layer, "mark", classes, attrs + [("title", title)])
+
+
+def _items(article: Article, view: str, mapper: RawToClean | None, text_len: int) -> tuple[list[_Item], int]:
+    """The marks to draw and how many entities could not be placed in the shown text."""
+    def place(s: int, e: int):
+        if view == "clean":
+            return mapper.span(s, e) if mapper is not None else None
+        return (s, e) if 0 <= s < e <= text_len else None
+
+    items, unplaced = [], 0
+    if view == "raw":
+        items += [_Item(s, e, _REMOVED, "span", ["boilerplate"], [])
+                  for s, e in _removed_ranges(article.raw or "", article.sidecar)]
+    changed = {id(c.new): c for c in article.changes if c.new is not None}
     for entity, status in zip(article.predictions, article.statuses):
-        s, e = entity["start"], entity["end"]
-        if not 0 <= s < e <= n:
+        where = place(entity["start"], entity["end"])
+        if where is None:
+            unplaced += 1
             continue
-        title = describe(entity)
-        if status == "match":
-            title += "\ngold: match"
-        elif status == "wrong-value":
-            gold = next(g for g in article.gold.spans
-                        if (g["label"], g["start"], g["end"]) == (entity["label"], s, e))
-            title += f"\ngold: wrong value, gold has {describe(gold)}"
-        elif status == "spurious":
-            title += "\ngold: spurious (not in the gold set)"
-        elif status == "unscored":
-            title += "\ngold: not scored (line marked `either`)"
-        classes = ["ent", f"l-{_css_ident(entity['label'])}"] + ([status] if status else [])
-        items.append(_Item(s, e, _PRED, "mark", classes, [("data-label", entity["label"]), ("title", title)]))
+        items.append(_entity_item(entity, status, changed.get(id(entity)), _PRED, *where, article.gold))
     for g in article.missed:
-        s, e = g["start"], g["end"]
-        if not 0 <= s < e <= n:
+        where = place(g["start"], g["end"])
+        if where is None:
+            unplaced += 1
             continue
-        items.append(_Item(s, e, _MISSED, "mark", ["missed", f"l-{_css_ident(g['label'])}"],
-                           [("data-label", g["label"]), ("title", describe(g) + "\ngold: missed by the prediction")]))
-    return items
+        items.append(_Item(*where, _MISSED, "mark", ["missed", f"l-{_css_ident(g['label'])}"],
+                           [("data-label", g["label"]), ("data-value", short_value(g)),
+                            ("title", describe(g) + "\ngold: missed by the prediction")]))
+    for c in article.changes:
+        if c.kind != "removed":
+            continue
+        where = place(c.old["start"], c.old["end"])
+        if where is None:
+            unplaced += 1
+            continue
+        items.append(_Item(*where, _WAS, "mark", ["was", "c-removed", f"l-{_css_ident(c.old['label'])}"],
+                           [("data-label", c.old["label"]), ("data-value", short_value(c.old)),
+                            ("title", describe(c.old) + "\nchanged: removed by this run")]))
+    return items, unplaced
 
 
-def render_raw(article: Article) -> str:
-    """The raw text, HTML-escaped, with boilerplate and entity spans wrapped.
+def render_text(text: str, items: list[_Item]) -> list:
+    """The text as a tree of Nodes and strings, with every span wrapped.
 
     The text is cut at every span boundary of every layer; each segment is
     wrapped by the spans covering it, a span holding another one outside it
     (earlier start first, then longer, then boilerplate > prediction > gold).
     A span crossing another one is closed and reopened (its pieces share
     `data-span`); `first` / `last` mark the pieces holding its two ends (the
-    label is drawn after the `last` piece). The text itself is never repeated.
+    label and value are drawn after the `last` piece). The text itself is
+    never repeated.
     """
-    raw = article.raw or ""
-    items = _items(article)
     per_layer: dict[int, list[_Item]] = {}
     for item in items:
         per_layer.setdefault(item.layer, []).append(item)
     for layer in per_layer.values():
         layer.sort(key=lambda i: (i.start, i.end))
     ids = {id(item): f"s{k}" for k, item in enumerate(sorted(items, key=lambda i: (i.start, i.layer, i.end)))}
-    bounds = sorted({0, len(raw)} | {i.start for i in items} | {i.end for i in items})
+    bounds = sorted({0, len(text)} | {i.start for i in items} | {i.end for i in items})
     pointers = {layer: 0 for layer in per_layer}
-    out: list[str] = []
-    stack: list[tuple[_Item, int, int]] = []  # (item, index of its opening tag in out, piece start)
+    root: list = []
+    stack: list[tuple[_Item, Node, int]] = []  # (item, its open node, piece start)
 
     def close(pos: int) -> None:
-        item, slot, piece_start = stack.pop()
-        classes = list(item.classes)
+        item, node, piece_start = stack.pop()
         if piece_start == item.start:
-            classes.append("first")
+            node.classes.append("first")
         if pos == item.end:
-            classes.append("last")
-        attrs = "".join(f' {k}="{_esc(v)}"' for k, v in item.attrs)
-        out[slot] = f'<{item.tag} class="{" ".join(classes)}" data-span="{ids[id(item)]}"{attrs}>'
-        out.append(f"</{item.tag}>")
+            node.classes.append("last")
 
     for a, b in zip(bounds, bounds[1:]):
         wanted = []
@@ -350,164 +431,221 @@ def render_raw(article: Article) -> str:
         while len(stack) > keep:
             close(a)
         for item in wanted[keep:]:
-            stack.append((item, len(out), a))
-            out.append("")  # the opening tag, filled in when the piece closes
-        out.append(html.escape(raw[a:b], quote=False))
+            node = Node(item.tag, list(item.classes), [("data-span", ids[id(item)]), *item.attrs])
+            (stack[-1][1].children if stack else root).append(node)
+            stack.append((item, node, a))
+        (stack[-1][1].children if stack else root).append(text[a:b])
     while stack:
-        close(len(raw))
-    return "".join(out)
+        close(len(text))
+    return root
+
+
+def _text_view(article: Article) -> tuple[str, list | None, list[str], int]:
+    """(view, text tree, removed boilerplate blocks, entities not placed) for one article."""
+    if article.raw is None:
+        return "none", None, [], 0
+    if article.kind == "html" and article.clean_text is not None and article.sidecar is not None:
+        mapper = RawToClean(article.sidecar.get("offsets") or [])
+        items, unplaced = _items(article, "clean", mapper, len(article.clean_text))
+        removed = [t for s, e in _removed_ranges(article.raw, article.sidecar) if (t := visible_text(article.raw[s:e]))]
+        return "clean", render_text(article.clean_text, items), removed, unplaced
+    items, unplaced = _items(article, "raw", None, len(article.raw))
+    return "raw", render_text(article.raw, items), [], unplaced
 
 
 # --------------------------------------------------------------------------- pages
 
 
-def _legend(labels: list[str], with_gold: bool) -> str:
-    parts = [f'<mark class="ent l-{_css_ident(label)} first last" data-label="{_esc(label)}">{_esc(label.lower())}</mark>'
-             for label in labels]
-    parts.append('<span class="boilerplate">removed boilerplate</span>')
-    if with_gold:
-        parts += ['<mark class="ent l-ORG match first last" data-label="ORG">match</mark>',
-                  '<mark class="ent l-ORG spurious first last" data-label="ORG">spurious</mark>',
-                  '<mark class="ent l-MONEY wrong-value first last" data-label="MONEY">wrong value</mark>',
-                  '<mark class="missed l-ORG first last" data-label="ORG">gold span</mark>']
-    return '<p class="legend">' + " &nbsp; ".join(parts) + "</p>"
-
-
-def _meta(info: dict) -> str:
-    rows = [("doc", info.get("doc")), ("file", info.get("path")), ("published", info.get("published")),
-            ("outlet", info.get("outlet")), ("encoding", info.get("encoding")), ("words", info.get("words")),
-            ("blocks removed", info.get("lines_removed")), ("entities", info.get("entities")),
-            ("status", info.get("status"))]
-    return '<dl class="meta">' + "".join(f"<dt>{k}</dt><dd>{_esc(_fmt(v) if v is not None else '—')}</dd>"
-                                        for k, v in rows) + "</dl>"
-
-
-def article_page(article: Article, labels: list[str]) -> str:
-    info = article.info
-    title = info.get("title") or article.doc
-    counts = Counter(e["label"] for e in article.predictions)
-    body = ['<p><a href="../index.html">&larr; all articles</a></p>',
-            f"<h1>{_esc(title)}</h1>", _meta(info),
-            '<p class="counts">' + ", ".join(f"{label} {counts.get(label, 0)}" for label in labels) + "</p>"]
-    if article.gold is not None:
-        t = article.tally()
-        body.append(f'<p class="gold-summary">gold: {t["match"]} match, {t["wrong-value"]} wrong value, '
-                    f'{t["spurious"]} spurious, {t["missed"]} missed, {t["unscored"]} not scored</p>')
+def _row(entity: dict, status: str, change, kind: str = "") -> dict:
+    classes = [f"l-{_css_ident(entity['label'])}"] + ([status] if status else [])
+    if change is None:
+        classes.append(kind or "c-same")
+        change_text = ""
+    elif change.kind == "added":
+        classes.append("c-added")
+        change_text = "added"
+    elif change.kind == "removed":
+        classes.append("c-removed")
+        change_text = "removed"
     else:
-        body.append('<p class="gold-summary">no gold for this article</p>')
-    if article.problem:
-        body.append(f'<p class="problem">{_esc(article.problem)}</p>')
-    if article.offset_mismatches:
-        body.append(f'<p class="problem">{article.offset_mismatches} entities whose text does not match '
-                    "the raw file at their offsets</p>")
-    if article.sidecar is None and article.raw is not None:
-        body.append('<p class="problem">no clean/ sidecar: boilerplate not shown</p>')
-    body.append(_legend(labels, article.gold is not None))
-    if article.raw is not None:
-        body.append(f'<div class="raw" id="raw">{render_raw(article)}</div>')
-    return _page(f"{title} ({article.doc})", _css(labels), body)
+        classes.append("c-changed")
+        change_text = f"{change.kind}: " + "; ".join(change.details)
+    return {"label": entity["label"], "text": entity["text"], "start": entity["start"],
+            "value": short_value(entity), "gold": status.replace("-", " ") if status else "",
+            "change": change_text, "classes": classes}
 
 
-def _metrics_table(metrics: dict) -> list[str]:
+def _gold_line(t: Counter) -> str:
+    return (f"{t['match']} match, {t['wrong-value']} wrong value, {t['spurious']} spurious, "
+            f"{t['missed']} missed, {t['unscored']} not scored")
+
+
+def _change_counts(changes) -> Counter:
+    return Counter("added" if c.kind == "added" else "removed" if c.kind == "removed" else "changed"
+                   for c in changes)
+
+
+def _change_line(counts: Counter) -> str:
+    return f"{counts['added']} added, {counts['removed']} removed, {counts['changed']} changed"
+
+
+def article_page(article: Article, labels: list[str], compare: str | None = None) -> str:
+    info = article.info
+    view, nodes, removed, unplaced = _text_view(article)
+    problems = list(article.problems)
+    if unplaced:
+        problems.append(f"{unplaced} spans lie outside the {'clean' if view == 'clean' else 'raw'} text shown "
+                        "(see the table below)")
+    counts = Counter(e["label"] for e in article.predictions)
+    meta = [("doc", info.get("doc")), ("file", info.get("path")), ("published", info.get("published")),
+            ("outlet", info.get("outlet")), ("language", info.get("language")), ("encoding", info.get("encoding")),
+            ("words", info.get("words")), ("blocks removed", info.get("lines_removed")),
+            ("entities", len(article.predictions)), ("status", info.get("status"))]
+    meta = [(k, "—" if v is None else _fmt(v)) for k, v in meta if not (k == "language" and v is None)]
+    changed = {id(c.new): c for c in article.changes if c.new is not None}
+    rows = [_row(e, s, changed.get(id(e))) for e, s in zip(article.predictions, article.statuses)]
+    rows += [_row(g, "missed", None, "c-same") for g in article.missed]
+    rows += [_row(c.old, "", c) for c in article.changes if c.kind == "removed"]
+    rows.sort(key=lambda r: (r["start"], r["label"]))
+    with_gold = article.gold is not None
+    statuses = (list(GOLD_STATUSES) if with_gold else []) + (list(CHANGE_STATUSES) if compare else [])
+    data = {
+        "title": info.get("title") or article.doc, "meta": meta,
+        "counts": {label: counts.get(label, 0) for label in labels},
+        "gold_summary": f"gold: {_gold_line(article.tally())}" if with_gold else "",
+        "compare_summary": (f"compared with {compare}: {_change_line(_change_counts(article.changes))}"
+                            if compare else ""),
+        "doc_changes": article.doc_changes, "clean_diff": article.clean_diff,
+        "problems": problems, "with_gold": with_gold, "view": view, "text_nodes": nodes,
+        "removed_blocks": removed, "rows": rows,
+    }
+    filter_keys = [f"l-{_css_ident(label)}" for label in labels] + [k for k, _ in statuses]
+    return render("article.html", title=f"{data['title']} ({article.doc})", labels=labels, a=data,
+                  statuses=statuses, filter_keys=filter_keys, compare=compare)
+
+
+def _metrics_tables(metrics: dict) -> tuple[list, list]:
     groups = [k[: -len(".strict.f1")] for k in metrics if k.endswith(".strict.f1")]
     order = [g for g in (*LABELS, "core", "micro") if g in groups] + sorted(set(groups) - {*LABELS, "core", "micro"})
-    cols = [("strict P", "strict.precision"), ("strict R", "strict.recall"), ("strict F1", "strict.f1"),
-            ("overlap P", "overlap.precision"), ("overlap R", "overlap.recall"), ("overlap F1", "overlap.f1"),
-            ("value acc", "value_accuracy")]
-    rows = ['<table class="metrics"><tr><th></th>' + "".join(f'<th class="n">{c}</th>' for c, _ in cols) + "</tr>"]
+    keys = ("strict.precision", "strict.recall", "strict.f1", "overlap.precision", "overlap.recall", "overlap.f1",
+            "value_accuracy")
+    rows = []
     for g in order:
         cells = []
-        for _, key in cols:
+        for key in keys:
             v = metrics.get(f"{g}.{key}")
-            cells.append(f'<td class="n">{"" if v is None else _esc(f"{v:.3f}" if isinstance(v, float) else v)}</td>')
-        rows.append(f"<tr><th>{_esc(g)}</th>" + "".join(cells) + "</tr>")
-    rows.append("</table>")
-    shown = {f"{g}.{key}" for g in order for _, key in cols}
-    rest = sorted(k for k in metrics if k not in shown)
-    if rest:
-        rows.append('<table class="metrics-other"><tr><th>metric</th><th class="n">value</th></tr>')
-        for k in rest:
-            v = metrics[k]
-            rows.append(f'<tr><td>{_esc(k)}</td><td class="n">{_esc(f"{v:.4f}" if isinstance(v, float) else _fmt(v))}</td></tr>')
-        rows.append("</table>")
-    return rows
+            cells.append("" if v is None else f"{v:.3f}" if isinstance(v, float) else _fmt(v))
+        rows.append((g, cells))
+    shown = {f"{g}.{key}" for g in order for key in keys}
+    other = [(k, f"{metrics[k]:.4f}" if isinstance(metrics[k], float) else _fmt(metrics[k]))
+             for k in sorted(metrics) if k not in shown]
+    return rows, other
+
+
+METRIC_COLUMNS = ("strict P", "strict R", "strict F1", "overlap P", "overlap R", "overlap F1", "value acc")
 
 
 def index_page(articles: list[Article], labels: list[str], metrics: dict | None, with_gold: bool,
-               unmatched_gold: list[str]) -> str:
+               unmatched_gold: list[str], compare: str | None = None, compare_summary: str = "",
+               problems: list[str] | None = None) -> str:
     total = Counter(e["label"] for a in articles for e in a.predictions)
-    body = ["<h1>Extraction review</h1>",
-            f"<p>{len(articles)} articles, {sum(total.values())} entities, "
-            f"{sum(int(a.info.get('words') or 0) for a in articles)} words.</p>",
-            "<h2>Entities per label</h2>",
-            "<table class=\"totals\"><tr>" + "".join(f'<th class="n">{_esc(label)}</th>' for label in labels)
-            + '<th class="n">all</th></tr><tr>'
-            + "".join(f'<td class="n">{total.get(label, 0)}</td>' for label in labels)
-            + f'<td class="n">{sum(total.values())}</td></tr></table>']
+    rows = []
+    for a in articles:
+        info = a.info
+        counts = Counter(e["label"] for e in a.predictions)
+        gold = ""
+        if with_gold:
+            t = a.tally()
+            gold = f"{t['match'] + t['wrong-value']} / {t['spurious']} / {t['missed']}" if a.gold is not None else "—"
+        changes = _change_counts(a.changes)
+        rows.append({"page": page_name(a.doc), "doc": a.doc, "title": info.get("title") or "",
+                     "published": info.get("published") or "", "outlet": info.get("outlet") or "",
+                     "words": _fmt(info.get("words") or 0), "counts": {lab: counts.get(lab, 0) for lab in labels},
+                     "gold": gold, "status": _fmt(info.get("status")) if info.get("status") is not None else "",
+                     "failed": info.get("status") != "ok",
+                     "changes": (f"+{changes['added']} −{changes['removed']} ~{changes['changed']}"
+                                 + (" · metadata" if a.doc_changes else "") + (" · cleaning" if a.clean_diff else ""))
+                     if compare else ""})
+    gold_summary = ""
     if with_gold:
         t = Counter()
         for a in articles:
             if a.gold is not None:
                 t.update(a.tally())
-        body.append(f'<p class="gold-summary">against the gold ({sum(1 for a in articles if a.gold)} articles): '
-                    f'{t["match"]} match, {t["wrong-value"]} wrong value, {t["spurious"]} spurious, '
-                    f'{t["missed"]} missed, {t["unscored"]} not scored</p>')
-    body.append("<h2>Articles</h2>")
-    head = ["article", "title", "published", "outlet", "words", *labels] + (["gold match / spurious / missed"]
-                                                                           if with_gold else []) + ["status"]
-    numeric = {"words", *labels}
-    rows = ['<table class="articles"><tr>' + "".join(
-        f'<th class="n">{_esc(h)}</th>' if h in numeric else f"<th>{_esc(h)}</th>" for h in head) + "</tr>"]
-    for a in articles:
-        info = a.info
-        counts = Counter(e["label"] for e in a.predictions)
-        cells = [f'<td><a href="docs/{page_name(a.doc)}">{_esc(a.doc)}</a></td>',
-                 f"<td>{_esc(info.get('title') or '')}</td>", f"<td class=\"nowrap\">{_esc(info.get('published') or '')}</td>",
-                 f"<td>{_esc(info.get('outlet') or '')}</td>", f'<td class="n">{_esc(_fmt(info.get("words") or 0))}</td>']
-        cells += [f'<td class="n">{counts.get(label, 0)}</td>' for label in labels]
-        if with_gold:
-            if a.gold is not None:
-                t = a.tally()
-                cells.append(f'<td class="n">{t["match"] + t["wrong-value"]} / {t["spurious"]} / {t["missed"]}</td>')
-            else:
-                cells.append('<td class="n">—</td>')
-        cells.append(f"<td>{_esc(info.get('status'))}</td>")
-        cls = "" if info.get("status") == "ok" else ' class="failed"'
-        rows.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
-    rows.append("</table>")
-    body += rows
-    if unmatched_gold:
-        body.append('<p class="problem">gold files without an article in documents.jsonl: '
-                    + ", ".join(_esc(n) for n in unmatched_gold) + "</p>")
-    body.append("<h2>Metrics</h2>")
-    if metrics:
-        body += _metrics_table(metrics)
-    else:
-        body.append("<p>no metrics.json (run <code>pipeline evaluate</code>)</p>")
-    return _page("Extraction review", _css(labels), body)
+        gold_summary = f"against the gold ({sum(1 for a in articles if a.gold)} articles): {_gold_line(t)}"
+    metrics_rows, metrics_other = _metrics_tables(metrics) if metrics else ([], [])
+    return render("index.html", title="Extraction review", labels=labels, filter_keys=[],
+                  n_articles=len(articles), n_entities=sum(total.values()),
+                  n_words=sum(int(a.info.get("words") or 0) for a in articles),
+                  totals={label: total.get(label, 0) for label in labels}, gold_summary=gold_summary,
+                  with_gold=with_gold, articles=rows, unmatched_gold=unmatched_gold, compare=compare,
+                  compare_summary=compare_summary, problems=problems or [], metrics_rows=metrics_rows,
+                  metric_columns=METRIC_COLUMNS, metrics_other=metrics_other,
+                  metrics_source="the same scoring as `pipeline evaluate`")
 
 
 # --------------------------------------------------------------------------- entry point
 
 
-def build_report(corpus: Path, out_dir: Path, gold_dir: Path | None) -> Path:
+def _labels_of(articles: list[Article]) -> list[str]:
+    seen = {e["label"] for a in articles for e in a.predictions} | {g["label"] for a in articles for g in a.missed}
+    seen |= {c.old["label"] for a in articles for c in a.changes if c.old is not None}
+    return list(LABELS) + sorted(seen - set(LABELS))
+
+
+def build_report(corpus: Path, out_dir: Path, gold_dir: Path | None, compare: str | None = None,
+                 outputs: str = "outputs", cwd: Path | str = ".", core_labels=CORE_LABELS) -> ReportResult:
     """Write OUT/report/index.html and OUT/report/docs/<doc>.html from a run's outputs.
 
     Args:
-        corpus: the corpus folder the run read (the raw texts are read again from it).
-        out_dir: the run's output folder (documents.jsonl, entities.jsonl, clean/, metrics.json).
+        corpus: the corpus folder the run read (the raw texts are read again from it, and only from it).
+        out_dir: the run's output folder (documents.jsonl, entities.jsonl, clean/).
         gold_dir: a gold folder (<name>.jsonl, <name>.lines.json) to compare with, or None.
+        compare: another run to mark changes against: an output folder or a git revision
+            (pipeline.review.diff.load_side; `outputs` and `cwd` as there).
+        core_labels: the labels of the "core" score.
     Returns:
-        The path of index.html.
+        The path of index.html and the problems met (also on each page).
+    Raises:
+        FileNotFoundError: OUT has no documents.jsonl. pipeline.review.diff.DiffError: `compare` cannot be read.
     """
     corpus, out_dir = Path(corpus), Path(out_dir)
     if not (out_dir / "documents.jsonl").exists():
         raise FileNotFoundError(f"{out_dir / 'documents.jsonl'}: no run outputs (run `pipeline run` first)")
-    articles, unmatched = _load_articles(corpus, out_dir, gold_dir)
+    documents, entities = read_jsonl(out_dir / "documents.jsonl"), read_jsonl(out_dir / "entities.jsonl")
+    gold_docs = load_gold(gold_dir) if gold_dir is not None and Path(gold_dir).is_dir() else {}
+    articles, unmatched = _load_articles(corpus, out_dir, documents, entities, gold_docs)
+    compare_summary = ""
+    if compare is not None:
+        from pipeline.review import diff as review_diff
+
+        old = review_diff.load_side(compare, outputs, cwd)
+        new = review_diff.load_side(str(out_dir.resolve()), outputs, cwd)
+        data = review_diff.build_report(old, new, None, gold_docs or None, core_labels)
+        by_doc: dict[str, list] = {}
+        for change in data["changes"]:
+            by_doc.setdefault(change.doc, []).append(change)
+        for a in articles:
+            # Match against this page's own prediction dicts, so marks find their change by identity.
+            old_entities = [e for e in (old.entities or []) if e["doc"] == a.doc]
+            a.changes = review_diff.match_document(a.doc, old_entities, a.predictions) if by_doc.get(a.doc) else []
+            a.doc_changes = data["documents"].get(a.doc, [])
+            a.clean_diff = data["cleaning"].get(a.doc, [])
+        s = data["summary"]
+        compare_summary = (f"{s['added']} added, {s['removed']} removed, {s['changed']} changed spans in "
+                           f"{s['documents']} documents; metadata changed in {s['metadata']}, clean text in "
+                           f"{s['cleaning']}")
+        compare_summary += "".join(f"; note: {n}" for n in data["notes"])
     with_gold = any(a.gold is not None for a in articles)
     labels = _labels_of(articles)
-    metrics_path = out_dir / "metrics.json"
-    metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.exists() else None
+    metrics = None
+    if gold_docs:
+        sidecars = {a.doc: a.sidecar for a in articles}
+        metrics = score(corpus, gold_docs, entities, documents, sidecars.get, core_labels=core_labels)["metrics"]
+    problems = [f"{a.info.get('path') or a.doc}: {p}" for a in articles for p in a.problems
+                if "refused" in p or "not readable" in p]
+    for p in problems:
+        log.warning("%s", p)
 
     root = out_dir / REPORT_DIR
     docs_dir = root / DOCS_DIR
@@ -515,11 +653,12 @@ def build_report(corpus: Path, out_dir: Path, gold_dir: Path | None) -> Path:
     for article in articles:
         name = page_name(article.doc)
         written.add(name)
-        atomic_write_text(docs_dir / name, article_page(article, labels))
+        atomic_write_text(docs_dir / name, article_page(article, labels, compare))
     if docs_dir.is_dir():
         for stale in sorted(docs_dir.glob("*.html")):
             if stale.name not in written:
                 stale.unlink()
     index = root / "index.html"
-    atomic_write_text(index, index_page(articles, labels, metrics, with_gold, unmatched))
-    return index
+    atomic_write_text(index, index_page(articles, labels, metrics, with_gold, unmatched, compare, compare_summary,
+                                        problems))
+    return ReportResult(index, problems)
