@@ -18,7 +18,8 @@ from pathlib import Path
 from pipeline.run.outputs import atomic_write_text
 from pipeline.settings import LABELS
 
-VALUE_FIELDS = {"MONEY": ("amount", "currency"), "PERCENT": ("value",), "DATE": ("value",)}
+VALUE_FIELDS = {"MONEY": ("amount", "currency"), "PERCENT": ("value",), "DATE": ("value",),
+                "QUANTITY": ("value", "unit")}
 
 
 @dataclass
