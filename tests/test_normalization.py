@@ -75,7 +75,7 @@ def test_date(text, published, value):
 
 def test_quantity(lex):
     got = normalize_quantity("160 metric tons", lex)
-    assert got["value"] == 160 and got["unit"] == "metric ton" and got["value_si"] == 160000 and got["unit_si"] == "kg"
+    assert got["value"] == 160 and got["unit"] == "tonne" and got["value_si"] == 160000 and got["unit_si"] == "kilogram"
     got = normalize_quantity("more than 12,000 tonnes", lex)
     assert got["value"] == 12000 and got["qualifier"] == "over"
     assert normalize_quantity("45 hectares", lex)["value_si"] == 450000

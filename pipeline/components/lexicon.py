@@ -2,7 +2,10 @@
 
 One object serves both the `news_numbers` component, which finds MONEY,
 PERCENT and QUANTITY spans, and pipeline/components/normalization.py, which reads their
-values: the words that make a span are the words that give its value.
+values: the words that make a span are the words that give its value. The
+QUANTITY unit forms are generated from quantulum3's unit data
+(models/units/vocabulary.yml, by scripts/build_units.py), and quantulum3 reads
+the values, so the finder matches only units the reader knows.
 
 The patterns are linear-time by construction: alternations of literals and
 bounded digit runs, with no nested quantifiers.
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+UNITS_VOCABULARY = "vocabulary.yml"
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 
 
@@ -39,7 +43,8 @@ class Lexicon:
     qualifiers: dict[str, str]  # phrase (lower case) -> qualifier
     number_words: dict[str, int]
     percent_units: tuple[str, ...]
-    units: dict[str, dict]  # surface form -> unit record
+    units: dict[str, str]  # surface form -> quantulum3 unit name
+    units_dir: Path  # models/units: quantulum3 custom units, SI factors
     scaled_only_currency: dict[str, str]
     money_prefix_re: re.Pattern
     money_suffix_re: re.Pattern
@@ -70,15 +75,24 @@ class Lexicon:
             return None
 
 
+def load_units(units_dir: Path) -> dict[str, str]:
+    """Surface form -> quantulum3 unit name, from the generated vocabulary."""
+    data = yaml.safe_load((units_dir / UNITS_VOCABULARY).read_text(encoding="utf-8"))
+    return {form: name for name, record in data["units"].items() for form in record["forms"]}
+
+
 @lru_cache(maxsize=4)
-def load_lexicon(path: Path) -> Lexicon:
-    """Read numbers.yml and compile the span patterns (once per process)."""
+def load_lexicon(path: Path, units_dir: Path | None = None) -> Lexicon:
+    """Read numbers.yml (and the unit vocabulary beside it) and compile the span patterns (once per process).
+
+    Args:
+        path: models/lexicon/numbers.yml.
+        units_dir: models/units; by default the `units` folder next to the lexicon's folder.
+    """
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    units_dir = Path(units_dir) if units_dir is not None else path.parent.parent / "units"
     qualifiers = {p.lower(): q for q, phrases in data["qualifiers"].items() for p in phrases}
-    units = {}
-    for record in data["units"]:
-        for form in record["forms"]:
-            units[form] = record
+    units = load_units(units_dir)
     number_words = {k.lower(): v for k, v in data["number_words"].items()}
 
     qual = f"(?i:{_alternation(qualifiers)})"  # "About 300 kilometers" at a sentence start
@@ -128,6 +142,7 @@ def load_lexicon(path: Path) -> Lexicon:
         number_words=number_words,
         percent_units=percent_units,
         units=units,
+        units_dir=units_dir,
         scaled_only_currency=scaled_only,
         money_prefix_re=money_prefix_re,
         money_suffix_re=money_suffix_re,

@@ -3,10 +3,8 @@
 MONEY and PERCENT are read with the same lexicon that found them
 (models/lexicon/numbers.yml). DATE goes through dateparser, once per span
 (never over a whole document), resolved against the article's publication
-date. QUANTITY units and SI factors come from the lexicon's unit table.
-(quantulum3 was tried and dropped: its English tables take 4-5 s to build in
-every process, longer than a whole one-article run, and it read "45 hectares"
-and "3,000 mu" as dimensionless numbers.)
+date. QUANTITY values, units and SI factors come from quantulum3
+(pipeline/components/units.py), imported only when a QUANTITY span is read.
 """
 
 from __future__ import annotations
@@ -14,9 +12,11 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from decimal import Decimal
 from functools import lru_cache
 
 from pipeline.components.lexicon import NUMBER, Lexicon
+from pipeline.components.units import read_quantity
 
 # A hyphen joins a range only between numbers ("5-10", "5 million-8 million"), not in "twenty-five".
 RANGE_SPLIT_RE = re.compile(r"(?<=[\w%])\s?[-–—]\s?(?=[\d$¥€£])|\s[-–—]\s|\s?\b(?:to|and|through|until)\b\s?")
@@ -58,8 +58,10 @@ def _scaled(text: str, lexicon: Lexicon) -> float | None:
     return value
 
 
-def _number(value: float) -> int | float:
-    """Integers as int (7500000000, not 7.5e9); others rounded to kill float noise."""
+def _number(value) -> int | float:
+    """Integers as int (7500000000, not 7.5e9); a Decimal exactly, a float rounded to kill float noise."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
     rounded = round(value, 6)
     return int(rounded) if rounded == int(rounded) else rounded
 
@@ -136,25 +138,20 @@ def normalize_percent(text: str, lexicon: Lexicon) -> dict:
 
 
 def normalize_quantity(text: str, lexicon: Lexicon) -> dict:
-    """{"value", "unit", "value_si", "unit_si", "qualifier", ["value_max"]} for a QUANTITY span."""
+    """{"value", "unit", "value_si", "unit_si", "qualifier", ["value_max"]} for a QUANTITY span.
+
+    The qualifier ("about", "more than") is the lexicon's; the rest is
+    quantulum3's reading of the span, unit names as quantulum3 names them.
+    """
     qualifier, body = lexicon.qualifier_of(text)
-    record, body_num = None, body
-    spaced = body.replace("-", " ")  # "100-square-meter"
-    for form in sorted(lexicon.units, key=len, reverse=True):
-        if spaced.endswith(form):
-            record, body_num = lexicon.units[form], body[: -len(form)].strip(" -")
-            break
-    sides = _split_range(body_num, lexicon)
-    values = [_scaled(s, lexicon) for s in sides]
-    value = values[0] if values else None
-    out: dict = {"value": _number(value) if value is not None else None, "qualifier": qualifier,
-                 "unit": record["unit"] if record else None}
-    if len(values) == 2 and values[1] is not None:
-        out["value_max"] = _number(values[1])
-    if record is not None and value is not None:
-        si = value * float(record["factor"]) + float(record.get("offset", 0))
-        out["value_si"] = _number(si)
-        out["unit_si"] = record["si"]
+    read = read_quantity(body, lexicon.units_dir)
+    out: dict = {"value": _number(read["value"]) if read["value"] is not None else None,
+                 "qualifier": qualifier, "unit": read["unit"]}
+    if "value_max" in read:
+        out["value_max"] = _number(read["value_max"])
+    if "value_si" in read:
+        out["value_si"] = _number(read["value_si"])
+        out["unit_si"] = read["unit_si"]
     return out
 
 

@@ -21,7 +21,8 @@ from pipeline.review.inputs import UnsafePath, clean_file, read_article, read_js
 from pipeline.run.outputs import atomic_write_text
 from pipeline.settings import LABELS
 
-VALUE_FIELDS = {"MONEY": ("amount", "currency"), "PERCENT": ("value",), "DATE": ("value",)}
+VALUE_FIELDS = {"MONEY": ("amount", "currency"), "PERCENT": ("value",), "DATE": ("value",),
+                "QUANTITY": ("value", "unit")}
 
 
 @dataclass
