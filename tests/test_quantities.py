@@ -143,7 +143,7 @@ def _probe(code: str, seed: str = "0") -> str:
 LAZY = """
 import sys
 from pipeline.settings import Settings
-from pipeline.run.corpus import Extractor
+from pipeline.extractor.extraction import Extractor
 from pipeline.clean.cleaner import clean_text
 ex = Extractor(Settings.load())
 def run(raw):

@@ -14,6 +14,7 @@ from pipeline.components.lexicon import Lexicon, load_lexicon
 from pipeline.components.serialize import CFG_NAME, read_cfg, read_files, write_files
 
 SPANS_KEY = "news_rules"
+UNITS_SUBDIR = "units"
 AND_RE = re.compile(r"\band\b")
 YEAR_RE = re.compile(r"(?:19|20)\d\d")
 
@@ -32,12 +33,15 @@ class NumbersRecognizer:
         self.lexicon: Lexicon | None = None
         self.files: dict[str, bytes] = {}
         self.lexicon_name = ""
+        self.unit_files: dict[str, bytes] = {}
 
-    def initialize(self, get_examples=None, *, nlp=None, lexicon_path: str = "") -> None:
-        """Read the lexicon (and the files beside it) from models/lexicon/."""
+    def initialize(self, get_examples=None, *, nlp=None, lexicon_path: str = "", units_dir: str = "") -> None:
+        """Read the lexicon (and the files beside it) from models/lexicon/, units from models/units/."""
         path = Path(lexicon_path)
+        units = Path(units_dir) if units_dir else path.parent.parent / "units"
         self.files, self.lexicon_name = read_files(path.parent), path.name
-        self.lexicon = load_lexicon(path)
+        self.unit_files = read_files(units)
+        self.lexicon = load_lexicon(path, units)
 
     def __call__(self, doc: Doc) -> Doc:
         if self.lexicon is None:
@@ -46,15 +50,18 @@ class NumbersRecognizer:
         return add_char_spans(doc, self.spans_key, find_amounts(doc_text(doc), self.lexicon))
 
     def to_disk(self, path, exclude=()):
-        """Save the lexicon files with the pipeline."""
+        """Save the lexicon and unit files with the pipeline (units in a `units` subfolder)."""
         write_files(path, self.files, {"lexicon": self.lexicon_name})
+        write_files(Path(path) / UNITS_SUBDIR, self.unit_files, {})
 
     def from_disk(self, path, exclude=()):
         path = Path(path)
         self.lexicon_name = read_cfg(path)["lexicon"]
         self.files = read_files(path)
         self.files.pop(CFG_NAME, None)
-        self.lexicon = load_lexicon(path / self.lexicon_name)
+        self.unit_files = read_files(path / UNITS_SUBDIR)
+        self.unit_files.pop(CFG_NAME, None)
+        self.lexicon = load_lexicon(path / self.lexicon_name, path / UNITS_SUBDIR)
         return self
 
 
