@@ -8,7 +8,7 @@ every alias pointing at its canonical record. Place names can be ambiguous
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,6 +63,10 @@ class Gazetteer:
     orgs_lower: dict[str, Org]  # lower-cased domain-like forms ("vip.com")
     max_place_tokens: int
     max_org_tokens: int
+    # Places whose bare one-word name is too often an ordinary word or a name
+    # ("Reading", "Fairmont", "Heidelberg" the surname): used only where the
+    # text itself says a place is meant ("in Heidelberg", "Fairmont, West Virginia").
+    minor_places: dict[str, list[Place]] = field(default_factory=dict)
 
     def place_candidates(self, form: str) -> list[Place]:
         return self.places.get(form, [])
@@ -74,7 +78,7 @@ class Gazetteer:
         """The built lookup tables as msgpack: reading them back is ~10x faster than the TSVs."""
         place_index: dict[str, int] = {}
         place_rows: list[list] = []
-        for candidates in self.places.values():
+        for candidates in [*self.places.values(), *self.minor_places.values()]:
             for p in candidates:
                 if p.id not in place_index:
                     place_index[p.id] = len(place_rows)
@@ -90,6 +94,7 @@ class Gazetteer:
         return srsly.msgpack_dumps({
             "places": place_rows,
             "place_forms": {f: [place_index[p.id] for p in c] for f, c in self.places.items()},
+            "minor_forms": {f: [place_index[p.id] for p in c] for f, c in self.minor_places.items()},
             "orgs": org_rows,
             "org_forms": {f: key(o) for f, o in self.orgs.items()},
             "org_lower": {f: key(o) for f, o in self.orgs_lower.items()},
@@ -108,6 +113,7 @@ class Gazetteer:
             orgs_lower={f: orgs[i] for f, i in msg["org_lower"].items()},
             max_place_tokens=msg["max_place_tokens"],
             max_org_tokens=msg["max_org_tokens"],
+            minor_places={f: [places[i] for i in idx] for f, idx in msg["minor_forms"].items()},
         )
 
 
@@ -130,6 +136,7 @@ def load_gazetteer(directory: Path) -> Gazetteer:
     """Read places.tsv and organizations.tsv from `directory`."""
     places: dict[str, list[Place]] = {}
     extra: dict[str, list[str]] = {}
+    minor: dict[str, list[Place]] = {}
     for row in _read_tsv(directory / EXTRA_ALIASES):
         extra.setdefault(row["id"], []).append(row["alias"])
     for row in [*_read_tsv(directory / "places.tsv"), *_read_tsv(directory / WORLD_DIVISIONS)]:
@@ -147,9 +154,10 @@ def load_gazetteer(directory: Path) -> Gazetteer:
             if (" " not in form and place.country != HOME_COUNTRY
                     and place.level not in ("country", "province", "region", "prefecture")
                     and place.population < MIN_FOREIGN_CITY_POPULATION):  # capitals are "prefecture"
+                minor.setdefault(form, []).append(place)
                 continue
             places.setdefault(form, []).append(place)
-    for form, candidates in places.items():
+    for form, candidates in [*places.items(), *minor.items()]:
         candidates.sort(key=lambda p: (p.country != HOME_COUNTRY, LEVEL_RANK.get(p.level, 9), -p.population, p.id))
     orgs: dict[str, Org] = {}
     orgs_lower: dict[str, Org] = {}
@@ -165,4 +173,5 @@ def load_gazetteer(directory: Path) -> Gazetteer:
         orgs_lower=orgs_lower,
         max_place_tokens=max((len(f.split()) for f in places), default=1) + 2,
         max_org_tokens=max((len(f.split()) for f in orgs), default=1) + 3,
+        minor_places={f: c for f, c in minor.items() if f not in places},
     )

@@ -46,7 +46,7 @@ def split_designator(text: str, shapes: NameShapes) -> tuple[str, str | None]:
 
 
 def _candidates(name: str, gaz: Gazetteer) -> list[Place]:
-    found = gaz.place_candidates(name)
+    found = gaz.place_candidates(name) or gaz.minor_places.get(name, [])
     if not found and (name.isupper() or name[:1].islower()):  # "LANZHOU", "northwest China"
         found = gaz.place_candidates(name.title() if name.isupper() else name[:1].upper() + name[1:])
     if not found:

@@ -39,14 +39,66 @@ POSSESSIVE = ("'s", "’s")
 ORDINAL_RE = re.compile(r"\d{1,3}(?:st|nd|rd|th)|First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth")
 
 
+# "in Brunsbuettel", "visited Pittsburgh": a preposition or verb that introduces a place.
+PLACE_CUE_BEFORE_RE = re.compile(r"\b(?i:in|at|from|near|to|across|outside|around|of|toward|towards|visited|via|"
+                                 r"between|into|throughout) (?:[A-Z][\w.-]*(?: [A-Z][\w.-]*)?,? )*(?:and |or )?$")
+# "Calloway Diagnostics, a developer of ...", "Xunjie, a Shenzhen-based startup": an organization.
+ORG_APPOSITIVE_RE = re.compile(r"^,? (?:a|an|the) [^.;:]{0,50}?\b(?:company|firm|startup|start-up|maker|developer|"
+                               r"group|bank|lender|retailer|platform|operator|provider|supplier|producer|"
+                               r"manufacturer|agency|publisher|broadcaster|carrier|insurer|consultancy|"
+                               r"conglomerate|subsidiary|unit|utility|exporter|importer|miner|chipmaker|"
+                               r"carmaker|automaker|e-commerce)\b")
+# "companies such as X and Y", "platforms including X, Y and Z".
+ORG_LIST_BEFORE_RE = re.compile(r"\b(?i:companies|firms|platforms|startups|start-ups|rivals|brands|makers|retailers|"
+                                r"lenders|banks|groups|apps|marketplaces|suppliers|operators|players)\s+"
+                                r"(?:such as|including|like)\s+(?:[A-Z][\w.&-]*(?:\s[A-Z][\w.&-]*)?,\s+)*"
+                                r"(?:and\s+|or\s+)?$")
+# Internal capitals make a company name: "QatarEnergy", "ConocoPhillips", "RoboNeat".
+CAMEL_CASE_RE = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z0-9]+)+")
+
+
+def place_evidence(doc: Doc, start: int, end: int, gaz: Gazetteer) -> bool:
+    """The text says tokens start..end name a place: "in Brunsbuettel", "Morgantown, West
+    Virginia", or an all-capital dateline at the start of a line ("DOHA, March 3")."""
+    text = doc_text(doc)
+    span = doc[start:end]
+    before = text[max(0, span.start_char - 60):span.start_char]
+    if PLACE_CUE_BEFORE_RE.search(before):
+        return True
+    m = re.match(r", ((?:[A-Z][\w.]*\s?){1,3})", text[span.end_char:span.end_char + 40])
+    if m and gaz.place_candidates(m.group(1).strip().rstrip(".,")):
+        return True
+    line_start = text.rfind("\n", 0, span.start_char) + 1
+    return span.text.isupper() and not text[line_start:span.start_char].strip()
+
+
+def org_shape_or_cue(doc: Doc, start: int, end: int) -> bool:
+    """A capitalized name the gazetteers do not know reads as an organization from its
+    shape (internal capitals) or from what surrounds it (an appositive, a list of firms)."""
+    text = doc_text(doc)
+    span = doc[start:end]
+    if end - start == 1 and CAMEL_CASE_RE.fullmatch(span.text):
+        return True
+    if ORG_APPOSITIVE_RE.match(text[span.end_char:span.end_char + 80]):
+        return True
+    return bool(ORG_LIST_BEFORE_RE.search(text[max(0, span.start_char - 120):span.start_char]))
+
+
 def _person_tokens(doc: Doc) -> frozenset[int]:
     """Token indices inside multi-word PERSON entities, computed once per Doc
     (Doc.ents rebuilds every span on each access)."""
     tokens = doc.user_data.get("news.persons")
     if tokens is None:
-        tokens = doc.user_data["news.persons"] = frozenset(
-            t.i for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1 for t in ent)
+        tokens = doc.user_data["news.persons"] = frozenset(t.i for ent in _persons(doc) for t in ent)
     return tokens
+
+
+def _persons(doc: Doc) -> list[Span]:
+    """The model's multi-word PERSON entities, listed once per Doc."""
+    persons = doc.user_data.get("news.person_spans")
+    if persons is None:
+        persons = doc.user_data["news.person_spans"] = [e for e in doc.ents if e.label_ == "PERSON" and len(e) > 1]
+    return persons
 
 
 @dataclass(frozen=True)
@@ -215,6 +267,9 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
                 j += 1
             elif tok.text in shapes.connectors or tok.text in POSSESSIVE:
                 j += 1
+            elif (doc[j - 1].text == "-" and not doc[j - 1].whitespace_ and tok.text.islower() and j + 1 < n
+                  and _is_cap(doc[j + 1]) and not _breaks_after(tok)):
+                j += 1  # "High-tech Industrial Development Zone"
             else:
                 break
         if end < n and doc[end].text in shapes.legal_suffixes and not _breaks_after(doc[end - 1]):
@@ -237,7 +292,7 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
             j = max(j, end)
         while start < end and doc[start].text in shapes.leading_stop:
             start += 1
-        while end > start and doc[end - 1].text in shapes.leading_stop:  # "/CGTN As the ..."
+        while end > start and doc[end - 1].text in shapes.leading_stop and doc[end - 1].is_stop:  # "/CGTN As the"
             end -= 1
         if start < end:
             runs.append((start, end))
@@ -274,6 +329,9 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
     """Cut a run at coordination and possessives that separate two names."""
     if gaz.org(doc[start:end].text):
         return [(start, end)]
+    for k in range(start + 1, end - 1):  # "Marieke de Vries of Leiden Observatory": the person is not the body
+        if doc[k].text == "of" and any(e.start <= start and e.end >= k for e in _persons(doc)):
+            return split_run(doc, k + 1, end, shapes, gaz)
     hyphen_parts = _hyphen_joined_places(doc, start, end, shapes, gaz)
     if hyphen_parts is not None:
         return hyphen_parts
@@ -435,7 +493,22 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
         return [Span(doc, start, end if plural else stop, label="PLACE")]
     if after is not None and after[1]:
         return [Span(doc, start, end, label="PLACE")]
-    return _gazetteer_spans(doc, start, end, gaz, shapes)
+    found = _gazetteer_spans(doc, start, end, gaz, shapes)
+    persons = _person_tokens(doc)
+    if not found and not (set(range(start, end)) & persons):
+        ands = [k for k in range(start + 1, end - 1) if doc[k].text == "and"]
+        parts = list(zip([start, *[k + 1 for k in ands]], [*ands, end]))
+        if all(b - a <= 3 and not doc[a].is_stop for a, b in parts) and org_shape_or_cue(doc, start, parts[0][1]):
+            return [Span(doc, a, b, label="ORG") for a, b in parts]  # "such as RoboNeat and DealBee"
+    taken = {k for span in found for k in range(span.start, span.end)}
+    for k in range(start, end):  # "QatarEnergy and ConocoPhillips": each camel-case name on its own
+        if k not in taken and k not in persons and CAMEL_CASE_RE.fullmatch(doc[k].text):
+            found.append(Span(doc, k, k + 1, label="ORG"))
+    return sorted(found, key=lambda span: span.start)
+
+
+def _first_level(text: str, gaz: Gazetteer) -> bool:
+    return any(p.level in ("country", "province") for p in gaz.place_candidates(text))
 
 
 def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer, shapes: NameShapes) -> list[Span]:
@@ -446,12 +519,14 @@ def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer, shapes: Nam
     """
     found: list[Span] = []
     taken: set[int] = {i for i in _person_tokens(doc) if start <= i < end}
-    for ent in doc.ents:  # the model's PERSON "Tamil Nadu" is the state: a known first-level name wins
-        if ent.label_ == "PERSON" and start <= ent.start and ent.end <= end and any(
-                p.level in ("country", "province") for p in gaz.place_candidates(ent.text)):
+    people = _persons(doc)
+    for ent in people:  # the model's PERSON "Tamil Nadu" is the state: a known first-level name wins
+        if start <= ent.start and ent.end <= end and _first_level(ent.text, gaz):
             taken.difference_update(range(ent.start, ent.end))
-    persons = {e[-1].text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 and not any(
-        p.level in ("country", "province") for p in gaz.place_candidates(e.text))}
+    persons = doc.user_data.get("news.person_last_names")
+    if persons is None:
+        persons = doc.user_data["news.person_last_names"] = frozenset(
+            e[-1].text for e in people if not _first_level(e.text, gaz))
     for k in range(start, end):
         if doc[k].text in persons or (k > 0 and doc[k - 1].text in shapes.person_titles):
             taken.add(k)  # "Phoenix said", after "Jordan Phoenix"; "Mr. Lincoln"
@@ -469,6 +544,8 @@ def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer, shapes: Nam
             if text.isupper() and len(text) > 3:  # "LANZHOU, June 18 (Xinhua)"
                 text = text.title()
             label = "ORG" if gaz.org(text) else "PLACE" if gaz.place_candidates(text) else None
+            if label is None and text in gaz.minor_places and place_evidence(doc, i, i + width, gaz):
+                label = "PLACE"
             if label is None or not doc[i].text[0].isupper() or text in shapes.not_places:
                 continue
             if label == "PLACE" and width == 1 and (doc[i].is_stop or doc[i].lower_ in shapes.direction_words):

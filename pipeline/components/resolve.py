@@ -14,7 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline.components.names import BLOCK_LABEL, NameDataUser
+from pipeline.components.names import BLOCK_LABEL, NameDataUser, place_evidence
 from pipeline.components.spans import doc_text
 
 SPANS_KEY = "news_rules"
@@ -168,7 +168,7 @@ class EntityResolver(NameDataUser):
                 # Unknown to the gazetteers: the model's least reliable guesses. Keep them only
                 # with evidence in the text; a "place" with an organization's cue is one.
                 org_cue = _org_evidence(doc, start, end, shapes)
-                if label == "PLACE" and not _place_evidence(doc, start, end, gaz):
+                if label == "PLACE" and not place_evidence(doc, start, end, gaz):
                     if not org_cue:
                         return None
                     label = "ORG"
@@ -187,8 +187,6 @@ ORG_CUE_AFTER_RE = re.compile(r"^(?:'s)? (?:said|says|announced|reported|told|po
                               r"\b(?:company|firm|startup|start-up|maker|developer|group|bank|lender|retailer|"
                               r"platform|operator|provider|supplier|producer|manufacturer|agency|university|"
                               r"institute|publisher|broadcaster|carrier|insurer|fund|investor|consultancy)\b")
-PLACE_CUE_BEFORE_RE = re.compile(r"\b(?:in|at|from|near|to|across|outside|across|around|of|toward|towards|"
-                                 r"visited|via) $", re.I)
 ORG_CUE_WINDOW = 40
 
 
@@ -202,21 +200,12 @@ def _org_evidence(doc: Doc, start: int, end: int, shapes) -> bool:
     after = text[span.end_char:span.end_char + 80]
     if ORG_CUE_BEFORE_RE.search(before) or ORG_CUE_AFTER_RE.match(after):
         return True
-    return text.count(span.text) >= 2 and len(span.text) >= 3 and not span.text.isupper()
-
-
-def _place_evidence(doc: Doc, start: int, end: int, gaz) -> bool:
-    """"in Brunsbuettel", "Morgantown, West Virginia", a dateline "DOHA, March 3": a place."""
-    text = doc_text(doc)
-    span = doc[start:end]
-    before = text[max(0, span.start_char - 12):span.start_char]
-    if PLACE_CUE_BEFORE_RE.search(before):
-        return True
-    m = re.match(r", ((?:[A-Z][\w.]*\s?){1,3})", text[span.end_char:span.end_char + 40])
-    if m and gaz.place_candidates(m.group(1).strip().rstrip(".,")):
-        return True
-    line_start = text.rfind("\n", 0, span.start_char) + 1
-    return span.text.isupper() and not text[line_start:span.start_char].strip()
+    if len(span.text) < 3 or span.text.isupper():
+        return False
+    counts = doc.user_data.setdefault("news.mention_counts", {})
+    if span.text not in counts:  # each distinct name counted once per Doc
+        counts[span.text] = text.count(span.text)
+    return counts[span.text] >= 2
 
 
 def _is_capitalized(token) -> bool:

@@ -177,11 +177,17 @@ class Extractor:
             pieces.append(text[start:end])
             start = end
         docs = list(self.nlp.pipe(make_doc(self.nlp, p, cleaned.published) for p in pieces))
+        for doc in docs:  # keep the entities' value attributes; drop per-Doc caches and doc._ values,
+            for key in [k for k in doc.user_data if not _is_span_value(k)]:  # which from_docs cannot merge
+                del doc.user_data[key]
         merged = Doc.from_docs(docs, ensure_whitespace=False)
         merged._.published = cleaned.published
-        for doc in docs:  # caches of the text: Doc.from_docs would warn with all of it
-            doc.user_data.clear()
         return merged
+
+
+def _is_span_value(key) -> bool:
+    """A user_data key holding a span extension value: ("._.", name, start, end, ...)."""
+    return isinstance(key, tuple) and len(key) >= 4 and key[0] == "._." and key[2] is not None
 
 
 @lru_cache(maxsize=2)
