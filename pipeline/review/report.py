@@ -339,8 +339,7 @@ def _entity_item(entity: dict, status: str, change, layer: int, start: int, end:
         classes.append("c-added" if change.kind == "added" else "c-changed")
         if change.kind != "added":
             old = change.old
-            attrs.append(("data-was", f"{old['label']} {short_value(old)}".strip()
-                          if change.kind != "boundary moved" else f"{old['text']}"))
+            attrs.append(("data-was", "; ".join(change.details)))
             title += f"\nchanged: {change.kind}: " + "; ".join(change.details)
         else:
             title += "\nchanged: added"
@@ -558,14 +557,15 @@ def index_page(articles: list[Article], labels: list[str], metrics: dict | None,
             t = a.tally()
             gold = f"{t['match'] + t['wrong-value']} / {t['spurious']} / {t['missed']}" if a.gold is not None else "—"
         changes = _change_counts(a.changes)
+        changed = bool(a.changes or a.doc_changes or a.clean_diff)
         rows.append({"page": page_name(a.doc), "doc": a.doc, "title": info.get("title") or "",
                      "published": info.get("published") or "", "outlet": info.get("outlet") or "",
                      "words": _fmt(info.get("words") or 0), "counts": {lab: counts.get(lab, 0) for lab in labels},
                      "gold": gold, "status": _fmt(info.get("status")) if info.get("status") is not None else "",
-                     "failed": info.get("status") != "ok",
+                     "failed": info.get("status") != "ok", "changed": changed,
                      "changes": (f"+{changes['added']} −{changes['removed']} ~{changes['changed']}"
                                  + (" · metadata" if a.doc_changes else "") + (" · cleaning" if a.clean_diff else ""))
-                     if compare else ""})
+                     if changed else "—"})
     gold_summary = ""
     if with_gold:
         t = Counter()
@@ -579,6 +579,7 @@ def index_page(articles: list[Article], labels: list[str], metrics: dict | None,
                   n_words=sum(int(a.info.get("words") or 0) for a in articles),
                   totals={label: total.get(label, 0) for label in labels}, gold_summary=gold_summary,
                   with_gold=with_gold, articles=rows, unmatched_gold=unmatched_gold, compare=compare,
+                  changed_rows=[r for r in rows if r["changed"]] if compare else [],
                   compare_summary=compare_summary, problems=problems or [], metrics_rows=metrics_rows,
                   metric_columns=METRIC_COLUMNS, metrics_other=metrics_other,
                   metrics_source="the same scoring as `pipeline evaluate`")
