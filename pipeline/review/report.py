@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -40,8 +39,6 @@ from pipeline.review.evaluation import GoldDocument, load_gold, score, value_mat
 from pipeline.review.inputs import UnsafePath, clean_file, read_article, read_jsonl
 from pipeline.run.outputs import atomic_write_text
 from pipeline.settings import LABELS
-
-log = logging.getLogger(__name__)
 
 REPORT_DIR = "report"
 DOCS_DIR = "docs"
@@ -645,8 +642,6 @@ def build_report(corpus: Path, out_dir: Path, gold_dir: Path | None, compare: st
         metrics = score(corpus, gold_docs, entities, documents, sidecars.get, core_labels=core_labels)["metrics"]
     problems = [f"{a.info.get('path') or a.doc}: {p}" for a in articles for p in a.problems
                 if "refused" in p or "not readable" in p]
-    for p in problems:
-        log.warning("%s", p)
 
     root = out_dir / REPORT_DIR
     docs_dir = root / DOCS_DIR
