@@ -9,7 +9,7 @@ The library is importable without the CLI::
 
 __version__ = "0.1.0"
 
-__all__ = ["Entity", "Settings", "extract", "extract_file", "process_corpus", "__version__"]
+__all__ = ["Entity", "Settings", "extract", "extract_file", "process_corpus", "read_outputs", "__version__"]
 
 
 def __getattr__(name):  # lazy, so `import pipeline.clean.cleaner` does not load spaCy
@@ -29,4 +29,8 @@ def __getattr__(name):  # lazy, so `import pipeline.clean.cleaner` does not load
         from pipeline.run.corpus import process_corpus
 
         return process_corpus
+    if name == "read_outputs":
+        from pipeline.review.tables import read_outputs
+
+        return read_outputs
     raise AttributeError(name)

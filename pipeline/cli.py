@@ -204,19 +204,22 @@ def extract(corpus: Path = CORPUS_ARG, out: Path = OUT_OPT, params: Optional[Pat
 def evaluate_cmd(corpus: Path = typer.Argument(Path("corpus"), help="Corpus folder holding gold/."),
                  out: Path = OUT_OPT, params: Optional[Path] = PARAMS_OPT) -> None:
     """Score outputs against corpus/gold: metrics.json, per_label.csv, errors.md."""
-    from pipeline.review.evaluation import evaluate, write_reports
+    from pipeline.review.evaluation import evaluate, summary_table, write_reports
 
     settings = _settings(params, None)
     result = evaluate(corpus, out, core_labels=settings.evaluate.core_labels)
+    for problem in result["problems"]:
+        err.print(problem, markup=False, highlight=False)
     write_reports(result, out)
     m = result["metrics"]
+    summary = summary_table(m)
     table = Table(title="strict / overlap F1")
     for col in ("label", "P", "R", "F1", "overlap F1", "value acc"):
         table.add_column(col, justify="right")
-    for label in (*LABELS, "core", "micro"):
-        table.add_row(label, f"{m[f'{label}.strict.precision']:.3f}", f"{m[f'{label}.strict.recall']:.3f}",
-                      f"{m[f'{label}.strict.f1']:.3f}", f"{m[f'{label}.overlap.f1']:.3f}",
-                      str(m.get(f"{label}.value_accuracy", "") or ""))
+    cell = lambda v: "" if v != v else f"{v:.3f}"  # noqa: E731 (NaN: no value to score)
+    for label, row in summary.iterrows():
+        table.add_row(str(label), cell(row.strict_precision), cell(row.strict_recall), cell(row.strict_f1),
+                      cell(row.overlap_f1), "" if row.value_accuracy != row.value_accuracy else str(row.value_accuracy))
     Console().print(table)
     Console().print(f"cleaning F1 {m['cleaning.f1']:.3f}  value accuracy {m['value_accuracy']}")
 

@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 import struct
+import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -384,3 +385,172 @@ def test_paths_outside_the_corpus_are_refused(site, tmp_path):
     assert "clean text refused: doc id" in pages[page_name("../../secret")]
     run = CliRunner().invoke(app, ["report", str(corpus), "--out", str(out)])
     assert run.exit_code == 0 and "raw file refused: documents.jsonl path '/etc/passwd'" in run.stderr
+
+
+# --------------------------------------------------------------------------- reviewing: values, filters, HTML, compare
+
+
+def test_values_inline_and_entity_count(site):
+    corpus, out = site
+    build_report(corpus, out, corpus / "gold")
+    html = (out / "report" / "docs" / "a.html").read_text(encoding="utf-8")
+    view = _view(out / "report" / "docs" / "a.html")
+    money = view.find("120 million yuan", "ent")
+    assert money["classes"] >= {"ent", "l-MONEY", "match"}
+    assert 'data-value="120000000 CNY"' in html and 'data-value="2024-05-05"' in html
+    # The value is drawn after the span by CSS (not only in the hover title), the DOM text stays the raw text.
+    assert 'content: attr(data-label) " " attr(data-value)' in html
+    assert "<dt>entities</dt><dd>4</dd>" in html and "<dd>—</dd>" not in html.split("<dt>entities</dt>")[1][:12]
+    # The entity table holds the value as text, with gold status classes the filters use.
+    assert re.search(r'<tr class="ent-row l-MONEY match c-same"><td>MONEY</td><td class="text">120 million yuan</td>'
+                     r'<td class="n">\d+</td><td>120000000 CNY</td><td>match</td></tr>', html)
+    assert '<tr class="ent-row l-ORG missed c-same"><td>ORG</td><td class="text">Beijing Star &amp; Co</td>' in html
+    # Filters: one checkbox per label and per gold status, and the CSS each one toggles.
+    for key in ("l-ORG", "l-QUANTITY", "match", "wrong-value", "spurious", "missed", "unscored"):
+        assert f'data-key="{key}" checked' in html
+        assert f".hide-{key} mark.{key} {{" in html and f".hide-{key} tr.{key} {{ display: none; }}" in html
+
+
+HTML_PAGE = """<!DOCTYPE html>
+<html><head><title>Acme opens office in Springfield</title></head>
+<body>
+<nav><a href="/">Home</a> | <a href="/biz">Business</a> | Share this</nav>
+<article>
+<h1>Acme opens office in Springfield</h1>
+<p>Acme Corp opened an office in Springfield on Monday, the company said in a statement to reporters on the day.</p>
+<p>It paid $5 million for the building, up 12 percent on the offer from Shelbyville Bank &amp; Trust, according to people familiar with the matter.</p>
+</article>
+<footer>Copyright 2024 Example News. All rights reserved.</footer>
+</body></html>
+"""
+
+
+def test_html_article_shown_as_clean_text(tmp_path, settings):
+    from pipeline.run.corpus import process_corpus
+
+    corpus, out = tmp_path / "corpus", tmp_path / "out"
+    corpus.mkdir()
+    (corpus / "page.html").write_text(HTML_PAGE, encoding="utf-8")
+    process_corpus(corpus, out, settings, workers=1, stages=("clean",))
+    clean = (out / "clean" / "page.txt").read_text(encoding="utf-8")
+    ents = [_span(HTML_PAGE, "Acme Corp", "ORG"), _span(HTML_PAGE, "Shelbyville Bank &amp; Trust", "ORG"),
+            _span(HTML_PAGE, "$5 million", "MONEY", amount=5000000, currency="USD"),
+            _span(HTML_PAGE, "Home", "ORG")]  # in the menu: not in the clean text
+    (out / "entities.jsonl").write_text(_jsonl([{"doc": "page", **e} for e in ents]), encoding="utf-8")
+    build_report(corpus, out, None)
+    page = out / "report" / "docs" / "page.html"
+    html = page.read_text(encoding="utf-8")
+    view = _view(page)
+    assert "".join(view.text) == clean  # the clean text, not the page source
+    assert 'data-view="clean"' in html and "&lt;nav&gt;" not in html and "href=&#34;/biz" not in html
+    bank = view.find("Shelbyville Bank & Trust", "ent")  # raw offsets mapped through the offset map
+    assert bank["label"] == "ORG"
+    assert view.find("$5 million", "ent")["title"].startswith("MONEY amount=5000000 currency=USD")
+    assert "1 spans lie outside the clean text shown" in html
+    removed = re.search(r'<details class="removed" id="removed">(.*?)</details>', html, re.S).group(1)
+    assert "Home | Business | Share this" in removed and "Copyright 2024 Example News" in removed
+    assert "<a " not in removed
+
+
+def _old_side(out: Path, root: Path) -> Path:
+    """A copy of the site's outputs as an earlier run: one ORG more, MONEY valued differently, PLACE as ORG."""
+    old = root / "old"
+    (old / "clean").mkdir(parents=True)
+    entities = [json.loads(line) for line in (out / "entities.jsonl").read_text(encoding="utf-8").splitlines()]
+    changed = []
+    for e in entities:
+        if e["text"] == "120 million yuan":
+            e = dict(e, amount=12000000)
+        elif e["text"] == "Shanghai":
+            e = dict(e, label="ORG")
+        elif e["text"] == "5 May":
+            continue  # added by the new run
+        changed.append(e)
+    changed.append({"doc": "a", "label": "ORG", "start": 0, "end": 5, "text": "Share"})  # removed by the new run
+    (old / "entities.jsonl").write_text(_jsonl(changed), encoding="utf-8")
+    docs = [json.loads(line) for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    docs[0]["title"] = "Acme paid"
+    (old / "documents.jsonl").write_text(_jsonl(docs), encoding="utf-8")
+    (old / "clean" / "a.txt").write_text("Share this | Print\n\nAcme Corp pays.\n", encoding="utf-8")
+    (out / "clean" / "a.txt").write_text("Acme Corp pays.\n", encoding="utf-8")
+    return old
+
+
+def test_compare_view_marks_what_changed(site, tmp_path):
+    corpus, out = site
+    old = _old_side(out, tmp_path)
+    result = build_report(corpus, out, corpus / "gold", compare=str(old))
+    html = (out / "report" / "docs" / "a.html").read_text(encoding="utf-8")
+    view = _view(out / "report" / "docs" / "a.html")
+    five = view.find("5 May", "ent")
+    assert "c-added" in five["classes"] and "changed: added" in five["title"]
+    money = view.find("120 million yuan", "ent")
+    assert "c-changed" in money["classes"] and "amount 12000000 -> 120000000" in money["title"]
+    assert 'data-was="amount 12000000 -&gt; 120000000"' in html
+    share = view.find("Share", "was")
+    assert share["label"] == "ORG" and "c-removed" in share["classes"]
+    assert "".join(view.text) == A_RAW  # the removed span is marked on the text, not added to it
+    assert "compared with " in html and "1 added, 1 removed, 1 changed" in html
+    assert "document: title Acme paid -&gt; Acme pays" in html
+    assert '<span class="diff-del">-Share this | Print</span>' in html
+    for key in ("c-added", "c-changed", "c-removed", "c-same"):
+        assert f'data-key="{key}" checked' in html
+    b = (out / "report" / "docs" / page_name("news/b")).read_text(encoding="utf-8")
+    assert "c-changed" in _view(out / "report" / "docs" / page_name("news/b")).find("Shanghai", "ent")["classes"]
+    assert "relabeled: ORG -&gt; PLACE" in b
+    index = result.index.read_text(encoding="utf-8")
+    assert "changed articles: " in index and '<tr class=" changed">' in index
+    assert "+1 −1 ~1 · metadata · cleaning" in index
+    # Without --compare nothing is marked.
+    build_report(corpus, out, corpus / "gold")
+    assert not any({"c-added", "c-changed", "was"} & r["classes"] for r in _view(out / "report" / "docs" / "a.html").spans.values())
+    assert 'data-key="c-added"' not in (out / "report" / "docs" / "a.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+def test_compare_with_a_git_revision(site, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    corpus, out = site
+    old = _old_side(out, tmp_path)
+    repo = tmp_path / "repo"
+    shutil.copytree(corpus, repo / "corpus")
+    shutil.copytree(old, repo / "outputs")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "old run"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false",
+                        *args], cwd=repo, check=True, capture_output=True)
+    shutil.rmtree(repo / "outputs")
+    shutil.copytree(out, repo / "outputs")
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(app, ["report", "corpus", "--out", "outputs", "--compare", "HEAD"])
+    assert result.exit_code == 0, result.output
+    html = (repo / "outputs" / "report" / "docs" / "a.html").read_text(encoding="utf-8")
+    assert "compared with HEAD: 1 added, 1 removed, 1 changed" in html
+    bad = CliRunner().invoke(app, ["report", str(corpus), "--out", str(out), "--compare", "no-such-rev"])
+    assert bad.exit_code == 2 and "neither an output folder nor a git revision" in bad.stderr
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(),
+                    reason="/usr/bin/chromium not installed (apt-get install -y chromium) - browser check skipped")
+def test_filters_and_compare_view_in_chromium(site, tmp_path):
+    corpus, out = site
+    old = _old_side(out, tmp_path)
+    build_report(corpus, out, corpus / "gold", compare=str(old))
+    page = (out / "report" / "docs" / "a.html").resolve()
+    dom = _chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
+    assert re.search(r'<span id="shown">7 of 7 shown</span>', dom)  # 4 predictions, 2 missed, 1 removed
+    # A filtered view from the URL: PLACE and spurious hidden, the count is what the browser computes.
+    dom = _chromium(tmp_path, "--dump-dom", page.as_uri() + "#hide=l-PLACE,spurious").stdout
+    body = re.search(r"<body[^>]*>", dom).group(0)
+    assert "hide-l-PLACE" in body and "hide-spurious" in body and "hide-l-ORG" not in body
+    assert re.search(r'<span id="shown">5 of 7 shown</span>', dom)
+    dom = _chromium(tmp_path, "--dump-dom", page.as_uri() + "#hide=c-same").stdout
+    assert re.search(r'<span id="shown">3 of 7 shown</span>', dom)  # only the changes: added, changed, removed
+    for name, url in (("compare", page.as_uri()), ("filtered", page.as_uri() + "#hide=l-PLACE,spurious")):
+        shot = tmp_path / f"{name}.png"
+        result = _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,900", "--hide-scrollbars", url)
+        assert result.returncode == 0, result.stderr[-2000:]
+        data = shot.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000

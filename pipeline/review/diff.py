@@ -99,7 +99,7 @@ class DvcCleanTexts(CleanTexts):
         self.files: dict[str, str] = {}
         self.cache = dvc_cache_dir(root)
         lock_text = _git_show(rev, "dvc.lock", root)
-        target = f"{outputs_rel}/clean".lstrip("./") if outputs_rel not in (".", "") else "clean"
+        target = "clean" if outputs_rel in (".", "") else f"{outputs_rel}/clean"
         md5 = None
         if lock_text is not None:
             lock = yaml.safe_load(lock_text) or {}

@@ -8,8 +8,6 @@ removed. Predictions on lines the gold marks `either` are not scored.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -268,14 +266,42 @@ def _error(kind: str, doc: str, raw: str, gold: dict | None, pred: dict | None) 
             "sentence": _sentence(raw, anchor["start"], anchor["end"])}
 
 
+PER_LABEL_COLUMNS = ("label", "gold", "predicted", "strict_precision", "strict_recall", "strict_f1",
+                     "overlap_precision", "overlap_recall", "overlap_f1")
+SUMMARY_COLUMNS = ("strict_precision", "strict_recall", "strict_f1", "overlap_precision", "overlap_recall",
+                   "overlap_f1", "value_accuracy")
+
+
+def per_label_table(result: dict):
+    """per_label.csv as a pandas DataFrame: one row per label, counts and strict / overlap scores."""
+    import pandas as pd
+
+    return pd.DataFrame(result["per_label"], columns=list(PER_LABEL_COLUMNS))
+
+
+def summary_table(metrics: dict, labels=LABELS):
+    """The metrics summary as a DataFrame indexed by label (then core, micro): P / R / F1 and value accuracy."""
+    import pandas as pd
+
+    groups = [g for g in (*labels, "core", "micro") if f"{g}.strict.f1" in metrics]
+    rows = []
+    for g in groups:
+        value_key = "value_accuracy" if g == "micro" else f"{g}.value_accuracy"
+        rows.append([metrics.get(f"{g}.{kind}.{k}") for kind in ("strict", "overlap")
+                     for k in ("precision", "recall", "f1")] + [metrics.get(value_key)])
+    table = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS), index=pd.Index(groups, name="label"), dtype="float64")
+    return table
+
+
+def to_csv(table, index: bool = False) -> str:
+    """A DataFrame as CSV text, the same bytes on every run (fixed line ending, shortest float repr)."""
+    return table.to_csv(index=index, lineterminator="\n")
+
+
 def write_reports(result: dict, out_dir: Path) -> None:
     """metrics.json (flat, for `dvc metrics`), per_label.csv (`dvc plots`), errors.md."""
     atomic_write_text(out_dir / "metrics.json", json.dumps(result["metrics"], indent=2, sort_keys=True) + "\n")
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(result["per_label"][0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(result["per_label"])
-    atomic_write_text(out_dir / "per_label.csv", buf.getvalue())
+    atomic_write_text(out_dir / "per_label.csv", to_csv(per_label_table(result)))
     atomic_write_text(out_dir / "errors.md", errors_markdown(result))
 
 

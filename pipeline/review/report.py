@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -40,8 +39,6 @@ from pipeline.review.evaluation import GoldDocument, load_gold, score, value_mat
 from pipeline.review.inputs import UnsafePath, clean_file, read_article, read_jsonl
 from pipeline.run.outputs import atomic_write_text
 from pipeline.settings import LABELS
-
-log = logging.getLogger(__name__)
 
 REPORT_DIR = "report"
 DOCS_DIR = "docs"
@@ -339,8 +336,7 @@ def _entity_item(entity: dict, status: str, change, layer: int, start: int, end:
         classes.append("c-added" if change.kind == "added" else "c-changed")
         if change.kind != "added":
             old = change.old
-            attrs.append(("data-was", f"{old['label']} {short_value(old)}".strip()
-                          if change.kind != "boundary moved" else f"{old['text']}"))
+            attrs.append(("data-was", "; ".join(change.details)))
             title += f"\nchanged: {change.kind}: " + "; ".join(change.details)
         else:
             title += "\nchanged: added"
@@ -558,14 +554,15 @@ def index_page(articles: list[Article], labels: list[str], metrics: dict | None,
             t = a.tally()
             gold = f"{t['match'] + t['wrong-value']} / {t['spurious']} / {t['missed']}" if a.gold is not None else "—"
         changes = _change_counts(a.changes)
+        changed = bool(a.changes or a.doc_changes or a.clean_diff)
         rows.append({"page": page_name(a.doc), "doc": a.doc, "title": info.get("title") or "",
                      "published": info.get("published") or "", "outlet": info.get("outlet") or "",
                      "words": _fmt(info.get("words") or 0), "counts": {lab: counts.get(lab, 0) for lab in labels},
                      "gold": gold, "status": _fmt(info.get("status")) if info.get("status") is not None else "",
-                     "failed": info.get("status") != "ok",
+                     "failed": info.get("status") != "ok", "changed": changed,
                      "changes": (f"+{changes['added']} −{changes['removed']} ~{changes['changed']}"
                                  + (" · metadata" if a.doc_changes else "") + (" · cleaning" if a.clean_diff else ""))
-                     if compare else ""})
+                     if changed else "—"})
     gold_summary = ""
     if with_gold:
         t = Counter()
@@ -579,6 +576,7 @@ def index_page(articles: list[Article], labels: list[str], metrics: dict | None,
                   n_words=sum(int(a.info.get("words") or 0) for a in articles),
                   totals={label: total.get(label, 0) for label in labels}, gold_summary=gold_summary,
                   with_gold=with_gold, articles=rows, unmatched_gold=unmatched_gold, compare=compare,
+                  changed_rows=[r for r in rows if r["changed"]] if compare else [],
                   compare_summary=compare_summary, problems=problems or [], metrics_rows=metrics_rows,
                   metric_columns=METRIC_COLUMNS, metrics_other=metrics_other,
                   metrics_source="the same scoring as `pipeline evaluate`")
@@ -644,8 +642,6 @@ def build_report(corpus: Path, out_dir: Path, gold_dir: Path | None, compare: st
         metrics = score(corpus, gold_docs, entities, documents, sidecars.get, core_labels=core_labels)["metrics"]
     problems = [f"{a.info.get('path') or a.doc}: {p}" for a in articles for p in a.problems
                 if "refused" in p or "not readable" in p]
-    for p in problems:
-        log.warning("%s", p)
 
     root = out_dir / REPORT_DIR
     docs_dir = root / DOCS_DIR
