@@ -67,8 +67,8 @@ def _has_vectors(model: str) -> bool:
 
 def _missing_model_message(model: str, exc: Exception) -> str:
     installed = sorted(spacy.util.get_installed_models())
-    return (f"spaCy pipeline {model!r} cannot be loaded ({str(exc).splitlines()[0][:200]}); installed pipelines: "
-            f"{', '.join(installed) or 'none'} (choose one with --model or extract.model in params.yaml)")
+    return (f"cannot load the extractor: spaCy pipeline {model!r} ({str(exc).splitlines()[0][:200]}); installed "
+            f"pipelines: {', '.join(installed) or 'none'} (choose one with --model or extract.model in params.yaml)")
 
 
 def model_text(text: str) -> str:
