@@ -482,7 +482,8 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
     if end - start >= 2 and doc[end - 1].text.title() in shapes.not_org_heads:
         # An event, policy or plan ("China Intangible Heritage Expo"): nothing inside is labeled.
         return [Span(doc, start, end, label=BLOCK_LABEL)]
-    if _after_credit_cue(doc, start, shapes) or _after_org_cue(doc, start, end, shapes, gaz):
+    if (_after_credit_cue(doc, start, shapes) and doc[start].text.title() not in shapes.surnames
+            and not set(range(start, end)) & _person_tokens(doc)) or _after_org_cue(doc, start, end, shapes, gaz):
         return [Span(doc, start, end, label="ORG")]
     if _has_head(doc, start, end, shapes) and doc[end - 1].text not in shapes.not_org_heads:
         return [Span(doc, start, end, label="ORG")]
