@@ -268,7 +268,7 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
             elif tok.text in shapes.connectors or tok.text in POSSESSIVE:
                 j += 1
             elif (doc[j - 1].text == "-" and not doc[j - 1].whitespace_ and tok.text.islower() and j + 1 < n
-                  and _is_cap(doc[j + 1]) and not _breaks_after(tok)):
+                  and _is_cap(doc[j + 1]) and not _breaks_after(tok) and not tok.text.endswith("ed")):
                 j += 1  # "High-tech Industrial Development Zone"
             else:
                 break
