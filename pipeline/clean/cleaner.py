@@ -68,7 +68,11 @@ DATE_PATTERNS = (
     re.compile(rf"\b(?P<d>\d{{1,2}})-(?P<mon>{MONTHS})[a-z]*-(?P<y>\d{{4}})\b", re.I),
     re.compile(rf"\b(?P<mon>{MONTHS})[a-z]*\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})\b", re.I),
     re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<mon>{MONTHS})[a-z]*\.?,?\s+(?P<y>\d{{4}})\b", re.I),
+    re.compile(r"\b(?P<d>[0-2]\d|3[01])\.(?P<m>0[1-9]|1[0-2])\.(?P<y>(?:19|20)\d\d)\b"),  # "Date 03.12.2020"
 )
+# Where a page states its date when no byline does: the blocks before the body
+# and the start of the first body block (a dateline "--Nov. 7, 2022--").
+HEADER_DATELINE_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -369,6 +373,17 @@ def _is_dateline_only(text: str, vocab: Vocabulary) -> bool:
     return len(_words(text)) <= 4 and _any(vocab.byline, text)
 
 
+def _header_texts(raw: str, blocks: list[Block]) -> list[str]:
+    """Blocks up to the first body block, and that block's first characters."""
+    out = []
+    for block in blocks:
+        if block.kind == BODY:
+            out.append(raw[block.start:min(block.end, block.start + HEADER_DATELINE_CHARS)])
+            break
+        out.append(raw[block.start:block.end])
+    return out
+
+
 def find_published(texts: list[str]) -> str | None:
     """The first full date in the byline/dateline blocks, as ISO yyyy-mm-dd."""
     for text in texts:
@@ -470,7 +485,7 @@ def _assemble(raw: str, blocks: list[Block], vocab: Vocabulary) -> CleanedDocume
         offsets=offsets,
         blocks=blocks,
         title=titles[0] if titles else None,
-        published=find_published(bylines),
+        published=find_published(bylines) or find_published(_header_texts(raw, blocks)),
         removed=sum(1 for b in blocks if b.kind == BOILERPLATE),
         boilerplate_lines=boilerplate_lines,
     )

@@ -25,12 +25,17 @@ def make_tokenizer_prefixes():
 
 @spacy.registry.callbacks("news.tokenizer.v2")
 def make_tokenizer():
-    """v1's prefix, plus a hyphen after an abbreviation's dot as an infix: "U.S.-Mexico" is
-    three tokens, so hyphen-joined places split ("Japan-Korea" already does)."""
+    """v1's prefix, plus infixes: a hyphen after an abbreviation's dot ("U.S.-Mexico" is three
+    tokens, so hyphen-joined places split, as "Japan-Korea" already does), and dashes and
+    brackets glued to words in wire datelines ("SHANGHAI--(BUSINESS WIRE)--Calloway")."""
 
     def customize(nlp):
         make_tokenizer_prefixes()(nlp)
-        infixes = list(nlp.Defaults.infixes) + [r"(?<=[A-Z]\.)-(?=[A-Z])"]
+        infixes = list(nlp.Defaults.infixes) + [
+            r"(?<=[A-Z]\.)-(?=[A-Z])",  # "U.S.-Mexico"
+            r"--+|—",  # "SHANGHAI--(BUSINESS WIRE)--Calloway": dashes glued to words
+            r"(?<=[\w-])\((?=[A-Z])", r"(?<=[A-Z])\)(?=[-\w])",
+        ]
         nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
         return nlp
 

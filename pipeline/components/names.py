@@ -268,7 +268,7 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
             elif tok.text in shapes.connectors or tok.text in POSSESSIVE:
                 j += 1
             elif (doc[j - 1].text == "-" and not doc[j - 1].whitespace_ and tok.text.islower() and j + 1 < n
-                  and _is_cap(doc[j + 1]) and not _breaks_after(tok)):
+                  and _is_cap(doc[j + 1]) and not _breaks_after(tok) and not tok.text.endswith("ed")):
                 j += 1  # "High-tech Industrial Development Zone"
             else:
                 break
@@ -482,7 +482,8 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
     if end - start >= 2 and doc[end - 1].text.title() in shapes.not_org_heads:
         # An event, policy or plan ("China Intangible Heritage Expo"): nothing inside is labeled.
         return [Span(doc, start, end, label=BLOCK_LABEL)]
-    if _after_credit_cue(doc, start, shapes) or _after_org_cue(doc, start, end, shapes, gaz):
+    if (_after_credit_cue(doc, start, shapes) and doc[start].text.title() not in shapes.surnames
+            and not set(range(start, end)) & _person_tokens(doc)) or _after_org_cue(doc, start, end, shapes, gaz):
         return [Span(doc, start, end, label="ORG")]
     if _has_head(doc, start, end, shapes) and doc[end - 1].text not in shapes.not_org_heads:
         return [Span(doc, start, end, label="ORG")]

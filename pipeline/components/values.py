@@ -12,6 +12,7 @@ the spans with: the words that make a span are the words that give its value.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from spacy.language import Language
@@ -94,6 +95,7 @@ DAY_RANGE_RE = re.compile(r"^([A-Z][a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)? ?(?:-|â€
                           r"(?:,? ((?:19|20)\d\d))?$")
 DOTTED_RE = re.compile(r"^(\d{2})\.(\d{2})\.((?:19|20)\d\d)$")
 WEEKDAY_PREFIX_RE = re.compile(r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,? (?=\w)")
+RELATIVE_UNIT_RE = re.compile(r"^(this|last|next) (quarter|month|week)$", re.I)
 RANGE_AND_RE = re.compile(r"\s(?:and|to)\s|(?<=[a-z])[-â€“](?=[A-Z])")
 
 
@@ -122,11 +124,14 @@ def contextual_date(text: str, published: str | None, last: str | None) -> str |
         return f"{anchor_year + delta:04d}"
     if (m := PAST_YEARS_RE.match(text)) and pub_year and _count(m.group(1)):
         return f"{pub_year - _count(m.group(1)):04d}/{pub_year:04d}"
-    if (m := FIRST_MONTHS_RE.match(text)) and anchor_year and (_count(m.group(1)) or 0) in range(1, 13):
-        return f"{anchor_year:04d}-01/{anchor_year:04d}-{_count(m.group(1)):02d}"
-    if (m := QUARTER_ALONE_RE.match(text)) and anchor_year:
+    year = pub_year or anchor_year  # periods of "this" year: the article's
+    if (m := FIRST_MONTHS_RE.match(text)) and year and (_count(m.group(1)) or 0) in range(1, 13):
+        return f"{year:04d}-01/{year:04d}-{_count(m.group(1)):02d}"
+    if (m := QUARTER_ALONE_RE.match(text)) and year:
         q = int(m.group(1))
-        return f"{anchor_year:04d}-{3 * q - 2:02d}/{anchor_year:04d}-{3 * q:02d}"
+        return f"{year:04d}-{3 * q - 2:02d}/{year:04d}-{3 * q:02d}"
+    if (m := RELATIVE_UNIT_RE.match(text)) and published:
+        return _relative_unit(m.group(1).lower(), m.group(2).lower(), dt.date.fromisoformat(published[:10]))
     if m := DECADE_RE.match(text):
         return f"{m.group(1)}0/{m.group(1)}9"
     if text.lower() in ("today", "tonight"):
@@ -143,6 +148,20 @@ def contextual_date(text: str, published: str | None, last: str | None) -> str |
     if m := DOTTED_RE.match(text):
         return f"{m.group(3)}-{m.group(2)}-{m.group(1)}"
     return None
+
+
+def _relative_unit(which: str, unit: str, pub: dt.date) -> str:
+    """"last month" -> 2023-02, "this quarter" -> 2024-10/2024-12, "last week" -> 2024-W02."""
+    step = {"this": 0, "last": -1, "next": 1}[which]
+    if unit == "week":
+        year, week, _ = (pub + dt.timedelta(weeks=step)).isocalendar()
+        return f"{year:04d}-W{week:02d}"
+    if unit == "month":
+        index = pub.year * 12 + pub.month - 1 + step
+        return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    index = pub.year * 4 + (pub.month - 1) // 3 + step
+    year, quarter = index // 4, index % 4
+    return f"{year:04d}-{3 * quarter + 1:02d}/{year:04d}-{3 * quarter + 3:02d}"
 
 
 def _without_weekday(text: str) -> str:
