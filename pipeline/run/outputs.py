@@ -203,10 +203,10 @@ def recover(out_dir: Path) -> bool:
         leftover.unlink(missing_ok=True)
     try:
         journal = json.loads((out_dir / JOURNAL_NAME).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return False
-    except ValueError:  # cannot happen (written atomically); the staging folder is then incomplete
-        (out_dir / JOURNAL_NAME).unlink()
+    except (FileNotFoundError, ValueError):  # (a torn journal cannot happen: it is written atomically)
+        (out_dir / JOURNAL_NAME).unlink(missing_ok=True)
+        if (out_dir / STAGING_NAME).exists():  # a killed run's, unpublished or already published
+            shutil.rmtree(out_dir / STAGING_NAME)
         return False
     _roll_forward(out_dir, journal)
     return True
