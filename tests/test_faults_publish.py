@@ -52,6 +52,7 @@ if _out and _after:
     os.rename = _wrap(os.rename, 2)
     os.unlink = _wrap(os.unlink, 1)
     os.remove = _wrap(os.remove, 1)
+    os.rmdir = _wrap(os.rmdir, 1)
     shutil.rmtree = _wrap(shutil.rmtree, 1)
 '''
 # Publish steps of a run that writes everything: journal, 6 outputs (clean/ takes two renames),
