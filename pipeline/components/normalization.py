@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import re
 from decimal import Decimal
 from functools import lru_cache
@@ -55,13 +56,15 @@ def _scaled(text: str, lexicon: Lexicon) -> float | None:
         value *= lexicon.attached_scales[rest[:2]]
     elif rest[:1] in lexicon.attached_scales and text[m.end():m.end() + 1].isalpha():
         value *= lexicon.attached_scales[rest[:1]]
-    return value
+    return value if math.isfinite(value) else None  # over 308 digits: not a float, left unparsed
 
 
 def _number(value) -> int | float:
     """Integers as int (7500000000, not 7.5e9); a Decimal exactly, a float rounded to kill float noise."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
+    if not math.isfinite(value):
+        return None
     rounded = round(value, 6)
     return int(rounded) if rounded == int(rounded) else rounded
 

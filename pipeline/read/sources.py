@@ -89,7 +89,7 @@ def discover(corpus) -> list[SourceFile]:
         return _discover_url(str(corpus))
     corpus = Path(corpus).resolve()
     found: list[tuple[str, Path]] = []
-    for dirpath, dirnames, filenames in os.walk(corpus, followlinks=False):
+    for dirpath, dirnames, filenames in _walk(corpus):
         here = Path(dirpath)
         dirnames[:] = sorted(
             d for d in dirnames
@@ -99,10 +99,38 @@ def discover(corpus) -> list[SourceFile]:
             path = here / name
             if name.startswith(".") or path.suffix.lower() not in ARTICLE_SUFFIXES:
                 continue
-            if path.is_symlink() and not _inside(path.resolve(), corpus):
+            if path.is_symlink() and not _inside(_resolved(path), corpus):
                 continue
             found.append((path.relative_to(corpus).as_posix(), path))
     return _with_doc_ids(found, corpus)
+
+
+def _walk(top: Path):
+    """os.walk without recursion (1,200 nested folders exceed Python's recursion limit), links not followed."""
+    stack = [str(top)]
+    while stack:
+        here = stack.pop()
+        dirnames, filenames = [], []
+        try:
+            with os.scandir(here) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=False)
+                    except OSError:
+                        is_dir = False
+                    (dirnames if is_dir else filenames).append(entry.name)
+        except OSError:
+            continue
+        yield here, dirnames, filenames
+        stack.extend(os.path.join(here, d) for d in reversed(dirnames))
+
+
+def _resolved(path: Path) -> Path:
+    """Where a symlink leads; itself for a loop, which then fails to read as that file's status."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return path
 
 
 def _discover_url(url: str) -> list[SourceFile]:

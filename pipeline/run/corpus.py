@@ -217,8 +217,12 @@ def _results(sources: list[SourceFile], settings: Settings, reuse: Reuse, worker
 def _prepare(slot: _Slot, reuse: Reuse, max_bytes: int | None) -> None:
     """Read the file once: a failure status, a verified cached result, or bytes to compute."""
     source = slot.source
+    if not _utf8(source.relpath):  # it could not be written into the UTF-8 outputs
+        shown = SourceFile(_escaped(source.doc), source.path, _escaped(source.relpath))
+        slot.source = shown
+        slot.result = failed(shown, "error: file name is not valid UTF-8 (rename the file)")
+        return
     try:
-        _check_name(source)
         data = read_within_limit(source, max_bytes)
     except (ReadError, TooLarge) as exc:
         slot.result = failed(source, reason(exc))
@@ -240,12 +244,17 @@ def _finish(slot: _Slot, reuse: Reuse) -> DocumentResult:
     return result
 
 
-def _check_name(source: SourceFile) -> None:
-    """A file name that is not valid UTF-8 cannot be written into the UTF-8 outputs."""
+def _utf8(name: str) -> bool:
     try:
-        source.relpath.encode("utf-8")
+        name.encode("utf-8")
     except UnicodeEncodeError:
-        raise ReadError("file name is not valid UTF-8 (rename the file)") from None
+        return False
+    return True
+
+
+def _escaped(name: str) -> str:
+    """A file name with undecodable bytes shown as \\xNN, as the outputs can hold it."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _start_pool(settings: Settings, workers: int, extract: bool, cleaned_from: Path | None, dask: str | None):

@@ -62,6 +62,7 @@ class DaskPool:
         self.client, self.cluster = open_client(address)
         self.settings, self.extract, self.make_extractor = settings, extract, make_extractor
         self.futures: dict = {}
+        self.retried: set[int] = set()  # ids of pending items already resubmitted once
         self.capacity = WINDOW_PER_WORKER * max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def submit(self, items: list) -> None:
@@ -85,11 +86,19 @@ class DaskPool:
             item = self.futures.pop(future)
             try:
                 out.append((item, future.result()))
+                self.retried.discard(id(item))
             except KilledWorker as exc:
+                # Every task queued on a dying worker is blamed, so an innocent one gets one more try.
                 log.info("Dask workers died on %s: %s", item.payload[0].relpath, exc)
+                if id(item) not in self.retried:
+                    self.retried.add(id(item))
+                    self.submit([item])
+                    continue
+                self.retried.discard(id(item))
                 out.append((item, Lost("error: worker died (Dask KilledWorker: the task killed its "
-                                       "worker on every try) on this file")))
+                                       "worker on every try, also when resubmitted) on this file")))
             except Exception as exc:  # the task raised on the worker
+                self.retried.discard(id(item))
                 out.append((item, Lost(f"error: {type(exc).__name__}: {exc}".splitlines()[0][:300])))
         return out
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 try:
@@ -38,7 +37,10 @@ class OutputError(Exception):
     @classmethod
     def of(cls, out_dir: Path, exc: OSError) -> "OutputError":
         where = f" ({exc.filename})" if exc.filename else ""
-        return cls(f"{out_dir}: cannot write the outputs: {exc.strerror or exc}{where}")
+        why = exc.strerror or str(exc)
+        if isinstance(exc, (FileExistsError, NotADirectoryError)):
+            why = "a file is where a folder should be"
+        return cls(f"{out_dir}: cannot write the outputs: {why}{where}")
 
 
 def dumps(record: dict) -> str:
@@ -52,7 +54,7 @@ def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
     `durable=False` skips the per-file fsync: for files written into the
     staging folder, which `Staging.publish` syncs once before moving them.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(path.parent)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     with tmp.open("w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
@@ -60,6 +62,41 @@ def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
             fh.flush()
             os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def make_dirs(path: Path) -> None:
+    """Path.mkdir(parents=True) without recursion: doc ids may be 1,200 folders deep."""
+    missing = []
+    while not path.is_dir() and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(exist_ok=True)
+
+
+def remove_tree(path: Path, ignore_errors: bool = False) -> None:
+    """shutil.rmtree without recursion (whose depth limit a deep clean/ folder exceeds); links not followed."""
+    try:
+        if not os.path.isdir(path) or os.path.islink(path):
+            if os.path.lexists(path):
+                os.unlink(path)
+            return
+        stack = [(os.fspath(path), False)]
+        while stack:
+            here, emptied = stack.pop()
+            if emptied:
+                os.rmdir(here)
+                continue
+            stack.append((here, True))
+            with os.scandir(here) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((entry.path, False))
+                    else:
+                        os.unlink(entry.path)
+    except OSError:
+        if not ignore_errors:
+            raise
 
 
 class RunLock:
@@ -169,12 +206,12 @@ class Staging:
         if self.root.exists():
             recover(out_dir)  # a killed publish is finished, never thrown away
         if self.root.exists():
-            shutil.rmtree(self.root)  # left by a run killed before publishing
+            remove_tree(self.root)  # left by a run killed before publishing
         self.root.mkdir(parents=True)
 
     def path(self, relative: str) -> Path:
         p = self.root / relative
-        p.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(p.parent)
         return p
 
     def publish(self, names: list[str], state: str | None = None) -> None:
@@ -190,7 +227,7 @@ class Staging:
         _roll_forward(self.out_dir, journal)
 
     def discard(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        remove_tree(self.root, ignore_errors=True)
 
 
 def recover(out_dir: Path) -> bool:
@@ -202,10 +239,10 @@ def recover(out_dir: Path) -> bool:
         leftover.unlink(missing_ok=True)
     try:
         journal = json.loads((out_dir / JOURNAL_NAME).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return False
-    except ValueError:  # cannot happen (written atomically); the staging folder is then incomplete
-        (out_dir / JOURNAL_NAME).unlink()
+    except (FileNotFoundError, ValueError):  # (a torn journal cannot happen: it is written atomically)
+        (out_dir / JOURNAL_NAME).unlink(missing_ok=True)
+        if (out_dir / STAGING_NAME).exists():  # a killed run's, unpublished or already published
+            remove_tree(out_dir / STAGING_NAME)
         return False
     _roll_forward(out_dir, journal)
     return True
@@ -223,7 +260,7 @@ def _roll_forward(out_dir: Path, journal: dict) -> None:
             if os.path.lexists(dst):  # a folder cannot replace a folder in one rename: set the old one aside
                 old = trash / name
                 if os.path.lexists(old):
-                    shutil.rmtree(old)
+                    remove_tree(old)
                 old.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(dst, old)
             os.replace(src, dst)
@@ -236,7 +273,7 @@ def _roll_forward(out_dir: Path, journal: dict) -> None:
         atomic_write_text(state_path, journal["state"])
     _sync_dir(out_dir)
     (out_dir / JOURNAL_NAME).unlink()
-    shutil.rmtree(staging, ignore_errors=True)
+    remove_tree(staging, ignore_errors=True)
 
 
 def _sync_dir(path: Path) -> None:

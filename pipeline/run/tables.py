@@ -97,8 +97,12 @@ class OutputWriter:
         return self.summary
 
     def abort(self) -> None:
+        """Close the files of a failed run (their content is thrown away with the staging folder)."""
         for fh in (self.documents, self.entities, self.entities_csv):
-            fh.close()
+            try:
+                fh.close()
+            except OSError:  # the buffered rest cannot be written either (disk full)
+                pass
 
 
 class EntityRegistry:
