@@ -26,6 +26,7 @@ class CleanSettings:
     collapsed_max_lines: int = 3
     title_max_words: int = 30
     min_kept_prose_share: float = 0.5
+    languages: tuple[str, ...] = ("en",)
 
 
 @dataclass(frozen=True)

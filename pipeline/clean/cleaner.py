@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from pipeline.clean.language import detect_language
 from pipeline.clean.offsets import OffsetMap, TextBuilder
 from pipeline.settings import CleanSettings
 
@@ -91,6 +92,7 @@ class CleanedDocument:
     boilerplate_lines: list[int] = field(default_factory=list)
     # Reasons the result is suspicious (the run turns them into a `warning:` status).
     warnings: list[str] = field(default_factory=list)
+    language: str | None = None  # ISO 639-1, None when too little text to tell
 
     @property
     def words(self) -> int:
@@ -443,6 +445,7 @@ def clean_text(raw: str, settings: CleanSettings, models_dir: Path) -> CleanedDo
     cleaned = _assemble(raw, blocks, vocab)
     cleaned.outlet = find_outlet(raw, blocks, models_dir)
     cleaned.warnings = prose_warnings(raw, blocks, settings)
+    cleaned.language = detect_language(cleaned.text, raw)
     return cleaned
 
 
@@ -480,11 +483,18 @@ def _assemble(raw: str, blocks: list[Block], vocab: Vocabulary) -> CleanedDocume
 
 
 class _VisibleText(HTMLParser):
-    """Visible text of an HTML page with each character's raw offset."""
+    """Visible text of an HTML page with each character's raw offset.
 
-    SKIP = frozenset({"script", "style", "noscript", "template", "head", "svg"})
-    BREAKS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
-                        "article", "header", "footer", "figcaption", "blockquote", "title", "ul", "ol"})
+    `chars[i]` came from `raw[raw_pos[i]:raw_pos[i] + raw_len[i]]`: one raw
+    character, or a whole character reference ("&amp;" for "&"). Block-level
+    tags end a block: a "\n" with raw_pos -1 (no raw counterpart).
+    """
+
+    SKIP = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe"})
+    BREAKS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "section",
+                        "article", "header", "footer", "figure", "figcaption", "blockquote", "title", "ul", "ol",
+                        "dl", "dt", "dd", "table", "caption", "aside", "nav", "main", "hr", "pre", "address",
+                        "form", "details", "summary"})
 
     def __init__(self, raw: str):
         super().__init__(convert_charrefs=False)
@@ -496,6 +506,7 @@ class _VisibleText(HTMLParser):
         self.raw_pos: list[int] = []
         self.raw_len: list[int] = []
         self.skip_depth = 0
+        self.headings: list[int] = []  # where each <h1> starts in `chars`
 
     def _offset(self) -> int:
         line, col = self.getpos()
@@ -508,10 +519,14 @@ class _VisibleText(HTMLParser):
             self.raw_len.append(0)
 
     def handle_starttag(self, tag, attrs):
-        if tag in self.SKIP:
+        if tag == "body":
+            self.skip_depth = 0  # a <head> never closed must not hide the page
+        elif tag in self.SKIP:
             self.skip_depth += 1
         elif tag in self.BREAKS:
             self._break()
+            if tag == "h1" and not self.skip_depth:
+                self.headings.append(len(self.chars))
 
     def handle_endtag(self, tag):
         if tag in self.SKIP:
@@ -528,46 +543,142 @@ class _VisibleText(HTMLParser):
             self.raw_pos.append(start + i)
             self.raw_len.append(1)
 
-    def _ref(self, text: str, raw_text: str):
+    def _ref(self, prefix: str, name: str):
         if self.skip_depth:
             return
         start = self._offset()
-        for ch in text:
+        # "&amp;" or, as browsers also accept, "&amp" without the semicolon.
+        raw_text = f"{prefix}{name};" if self.raw.startswith(f"{prefix}{name};", start) else f"{prefix}{name}"
+        for ch in html.unescape(raw_text):
             self.chars.append(ch)
             self.raw_pos.append(start)
             self.raw_len.append(len(raw_text))
 
     def handle_entityref(self, name):
-        raw_text = f"&{name};"
-        self._ref(html.unescape(raw_text), raw_text)
+        self._ref("&", name)
 
     def handle_charref(self, name):
-        raw_text = f"&#{name};"
-        self._ref(html.unescape(raw_text), raw_text)
+        self._ref("&#", name)
+
+
+# trafilatura's plain-text output marks list items with "- ".
+LIST_MARK_RE = re.compile(r"^[-*•]\s+")
+# How many blocks above trafilatura's first paragraph the page's <h1> may
+# stand for the lead, byline and caption in between to count as the article's.
+LEAD_LOOKBACK = 12
+
+
+def _furniture(text: str, settings: CleanSettings, vocab: Vocabulary) -> bool:
+    """Boilerplate wherever it stands: the vocabulary's strong patterns, footers, bars, menus, widget words."""
+    return (_any(vocab.strong, text) or _is_footer(text, settings, vocab) or _any(vocab.weak, text)
+            or _is_bar(text, vocab) or _is_breadcrumb(text) or _is_menu(text, vocab))
 
 
 def clean_html(raw: str, settings: CleanSettings, models_dir: Path) -> CleanedDocument:
-    """Remove boilerplate from an HTML page with trafilatura, keeping raw offsets.
+    """Remove boilerplate from an HTML page, keeping raw offsets.
+
+    trafilatura (configured for recall) finds the article; the page's visible
+    text, cut into blocks at block-level tags, is classified with the same
+    rules as plain text. Kept: the blocks trafilatura chose, unless they are
+    furniture (a menu it let through), and the blocks the rules call content
+    between the page's <h1> (when it stands just above trafilatura's first
+    paragraph) and trafilatura's last paragraph: lead paragraphs, bylines,
+    captions, list items and interview questions that trafilatura drops.
+
+    Clean text is visible text only: no tags, character references decoded,
+    each whitespace run one space. Its offset map sends any clean span to the
+    raw stretch from its first visible character's source to its last one's
+    (tags in between included).
 
     Args:
         raw: the decoded HTML source.
-        settings: cleaning thresholds (used if trafilatura finds nothing).
+        settings: cleaning thresholds.
         models_dir: folder holding cleaning/boilerplate.yml.
     """
     import trafilatura
 
+    vocab = load_vocabulary(vocabulary_path(models_dir))
     parser = _VisibleText(raw)
     parser.feed(raw)
     parser.close()
-    visible = "".join(parser.chars)
-    extracted = trafilatura.extract(raw, output_format="txt", include_comments=False,
-                                    include_tables=False, favor_precision=True, deduplicate=False) or ""
-    meta = trafilatura.extract_metadata(raw)
+    # The visible text with only block breaks as newlines (a raw newline inside a paragraph is a space).
+    flat = "".join("\n" if pos < 0 else (" " if ch.isspace() else ch)
+                   for ch, pos in zip(parser.chars, parser.raw_pos))
+    spans: list[tuple[int, int, int]] = []
+    pos = 0
+    for index, line in enumerate(flat.split("\n")):
+        stripped = line.strip()
+        if stripped:
+            s = pos + len(line) - len(line.lstrip())
+            spans.append((s, s + len(stripped), index))
+        pos += len(line) + 1
+    texts = [flat[s:e] for s, e, _ in spans]
+    classified = classify_blocks(flat, spans, settings, vocab)
+    chosen = _chosen_blocks(raw, flat, spans)
 
+    kept = [False] * len(spans)
+    if chosen:
+        first, last = min(chosen), max(chosen)
+        # The block each <h1> starts (the first block ending after its start).
+        h1 = [next((i for i, (_, e, _) in enumerate(spans) if e > h), len(spans)) for h in parser.headings]
+        leads = [i for i in h1 if first - LEAD_LOOKBACK <= i <= first]
+        window_start = leads[-1] if leads else first
+        for i, block in enumerate(classified):
+            if i in chosen:
+                kept[i] = not _furniture(texts[i], settings, vocab)
+            elif window_start <= i <= last:
+                kept[i] = block.kind != BOILERPLATE
+
+    builder = TextBuilder()
+    blocks: list[Block] = []
+    visible_blocks: list[Block] = []
+    for i, ((s, e, index), block) in enumerate(zip(spans, classified)):
+        kind = (block.kind if block.kind != BOILERPLATE else BODY) if kept[i] else BOILERPLATE
+        visible_blocks.append(Block(s, e, index, kind))
+        raw_start = parser.raw_pos[s]
+        raw_end = parser.raw_pos[e - 1] + max(parser.raw_len[e - 1], 1)
+        blocks.append(Block(raw_start, raw_end, raw.count("\n", 0, raw_start), kind))
+        if not kept[i]:
+            continue
+        if builder.length:
+            builder.add_separator(PARAGRAPH_BREAK)
+        _add_visible(builder, parser, flat, s, e)
+    text, offsets = builder.build()
+
+    meta = trafilatura.extract_metadata(raw, date_config=DATE_CONFIG)
+    bylines = [texts[i] for i, b in enumerate(visible_blocks) if b.kind == BYLINE]
+    published = meta.date[:10] if meta is not None and meta.date else find_published(bylines)
+    outlet = meta.sitename if meta is not None and meta.sitename else find_outlet(flat, visible_blocks, models_dir)
+    cleaned = CleanedDocument(
+        text=text,
+        offsets=offsets,
+        blocks=blocks,
+        title=meta.title if meta is not None else None,
+        published=published,
+        outlet=outlet,
+        removed=sum(1 for b in blocks if b.kind == BOILERPLATE),
+        boilerplate_lines=[],
+    )
+    cleaned.warnings = prose_warnings(flat, visible_blocks, settings)
+    cleaned.language = detect_language(text, flat)
+    return cleaned
+
+
+# htmldate without its extensive search: that search takes a copyright year
+# in the footer ("© 2021") for the publication date (2021-01-01).
+DATE_CONFIG = {"extensive_search": False, "original_date": True}
+
+
+def _chosen_blocks(raw: str, flat: str, spans: list[tuple[int, int, int]]) -> set[int]:
+    """The visible blocks holding the paragraphs trafilatura extracts (favoring recall)."""
+    import trafilatura
+
+    extracted = trafilatura.extract(raw, output_format="txt", include_comments=False, include_tables=False,
+                                    favor_recall=True, deduplicate=False) or ""
     # Whitespace-normalized view of the visible text, to find trafilatura's paragraphs.
     norm_chars: list[str] = []
     norm_index: list[int] = []
-    for i, ch in enumerate(visible):
+    for i, ch in enumerate(flat):
         if ch.isspace():
             if norm_chars and norm_chars[-1] != " ":
                 norm_chars.append(" ")
@@ -576,43 +687,45 @@ def clean_html(raw: str, settings: CleanSettings, models_dir: Path) -> CleanedDo
         norm_chars.append(ch)
         norm_index.append(i)
     norm = "".join(norm_chars)
-
-    builder = TextBuilder()
-    blocks: list[Block] = []
+    block_of = [-1] * (len(flat) + 1)
+    for b, (s, e, _) in enumerate(spans):
+        for v in range(s, e):
+            block_of[v] = b
+    chosen: set[int] = set()
     cursor = 0
     for paragraph in extracted.split("\n"):
-        needle = " ".join(paragraph.split())
+        needle = " ".join(LIST_MARK_RE.sub("", paragraph.strip()).split())
         if not needle:
             continue
         found = norm.find(needle, cursor)
         if found < 0:
             continue
         cursor = found + len(needle)
-        if builder.length:
-            builder.add_separator(PARAGRAPH_BREAK)
-        first_vis, last_vis = norm_index[found], norm_index[cursor - 1]
-        for v in range(first_vis, last_vis + 1):
-            if parser.raw_pos[v] < 0:
-                builder.add_separator(" ")
-            elif parser.raw_len[v] == 1:
-                builder.add_raw(visible[v], parser.raw_pos[v])
+        chosen.update(block_of[v] for v in range(norm_index[found], norm_index[cursor - 1] + 1) if block_of[v] >= 0)
+    return chosen
+
+
+def _add_visible(builder: TextBuilder, parser: _VisibleText, flat: str, s: int, e: int) -> None:
+    """Append visible characters s..e: verbatim where raw has them, references decoded, whitespace runs as one space."""
+    v = s
+    while v < e:
+        if flat[v] == " ":
+            w = v
+            while w < e and flat[w] == " ":
+                w += 1
+            raw_start = parser.raw_pos[v]
+            raw_end = parser.raw_pos[w - 1] + parser.raw_len[w - 1]
+            if w - v == 1 and parser.raw_len[v] == 1 and parser.raw[raw_start] == " ":
+                builder.add_raw(" ", raw_start)
             else:
-                builder.add_replaced(visible[v], parser.raw_pos[v], parser.raw_len[v])
-        start = parser.raw_pos[first_vis]
-        end = parser.raw_pos[last_vis] + max(parser.raw_len[last_vis], 1)
-        blocks.append(Block(start, end, raw.count("\n", 0, start), BODY))
-    text, offsets = builder.build()
-    published = meta.date if meta is not None and meta.date else None
-    return CleanedDocument(
-        text=text,
-        offsets=offsets,
-        blocks=blocks,
-        title=meta.title if meta is not None else None,
-        published=published[:10] if published else None,
-        outlet=meta.sitename if meta is not None and meta.sitename else None,
-        removed=0,
-        boilerplate_lines=[],
-    )
+                builder.add_replaced(" ", raw_start, raw_end - raw_start)
+            v = w
+        elif parser.raw_len[v] == 1:
+            builder.add_raw(parser.chars[v], parser.raw_pos[v])
+            v += 1
+        else:
+            builder.add_replaced(parser.chars[v], parser.raw_pos[v], parser.raw_len[v])
+            v += 1
 
 
 def clean(raw: str, kind: str, settings: CleanSettings, models_dir: Path) -> CleanedDocument:

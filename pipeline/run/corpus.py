@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from pipeline.clean.cleaner import CleanedDocument, clean
+from pipeline.clean.language import skip_reason
 from pipeline.clean.offsets import OffsetMap
 from pipeline.run.outputs import ENTITY_FIELDS, RunLock, Staging, atomic_write_text, dumps
 from pipeline.run.cache import ResultCache, extractor_version
@@ -37,7 +38,7 @@ STATE_NAME = ".pipeline-state.json"
 PLACES_CSV = "places.csv"
 DOCUMENTS = "documents.jsonl"
 CLEAN_DIR = "clean"
-DOCUMENT_FIELDS = ("doc", "path", "sha256", "encoding", "title", "published", "outlet", "words",
+DOCUMENT_FIELDS = ("doc", "path", "sha256", "encoding", "title", "published", "outlet", "language", "words",
                    "lines_removed", "status")
 # entities.csv: the flat entity fields, then the place/org records flattened.
 CSV_COLUMNS = tuple(f for f in ENTITY_FIELDS if f not in ("place", "org")) + (
@@ -125,7 +126,7 @@ class Extractor:
 
 def document_info(source: SourceFile) -> dict:
     return {"doc": source.doc, "path": source.relpath, "sha256": None, "encoding": None, "title": None,
-            "published": None, "outlet": None, "words": 0, "lines_removed": 0, "status": "ok"}
+            "published": None, "outlet": None, "language": None, "words": 0, "lines_removed": 0, "status": "ok"}
 
 
 def process_document(source: SourceFile, settings: Settings, extractor: Extractor | None,
@@ -163,13 +164,16 @@ def process_documents(sources: list[SourceFile], settings: Settings, extractor: 
                 cleaned = clean(raw_doc.text, raw_doc.kind, settings.clean, Path(settings.models_dir))
             info.update(title=cleaned.title, published=cleaned.published, outlet=cleaned.outlet,
                         words=cleaned.words, lines_removed=cleaned.removed)
+            info["language"] = cleaned.language
             if cleaned.warnings:
                 info["status"] = "warning: " + "; ".join(cleaned.warnings)
+            info["status"] = skip_reason(cleaned.language, settings.clean.languages) or info["status"]
         except Exception as exc:  # one bad file must not cost the run
             info["status"] = _reason(exc)
             cleaned = None
         prepared.append((info, raw_doc, cleaned))
-    ready = [i for i, (_, _, cleaned) in enumerate(prepared) if cleaned is not None]
+    ready = [i for i, (info, _, cleaned) in enumerate(prepared)
+             if cleaned is not None and not info["status"].startswith("skipped:")]
     entities: dict[int, list[dict]] = {i: [] for i in ready}
     if extractor is not None and ready:
         items = [(sources[i].doc, prepared[i][1].text, prepared[i][2]) for i in ready]
@@ -190,9 +194,10 @@ def process_documents(sources: list[SourceFile], settings: Settings, extractor: 
         sidecar = {"doc": source.doc, "title": cleaned.title, "published": cleaned.published,
                    "outlet": cleaned.outlet, "removed": cleaned.removed,
                    "boilerplate_lines": cleaned.boilerplate_lines,
+                   "language": cleaned.language, "warnings": cleaned.warnings,
                    "blocks": [[b.start, b.end, b.line, b.kind] for b in cleaned.blocks],
                    "offsets": cleaned.offsets.to_json()}
-        results.append(DocumentResult(source.doc, info, entities[i], cleaned.text, sidecar))
+        results.append(DocumentResult(source.doc, info, entities.get(i, []), cleaned.text, sidecar))
     return results
 
 
@@ -217,6 +222,7 @@ def read_cleaned(out_dir: Path, doc: str) -> CleanedDocument:
         text=text, offsets=OffsetMap.from_json(side["offsets"]),
         blocks=[Block(*b) for b in side["blocks"]], title=side["title"], published=side["published"],
         outlet=side["outlet"], removed=side["removed"], boilerplate_lines=side["boilerplate_lines"],
+        language=side.get("language"), warnings=side.get("warnings", []),
     )
 
 
