@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -620,7 +621,8 @@ def clean_html(raw: str, settings: CleanSettings, models_dir: Path) -> CleanedDo
     if chosen:
         first, last = min(chosen), max(chosen)
         # The block each <h1> starts (the first block ending after its start).
-        h1 = [next((i for i, (_, e, _) in enumerate(spans) if e > h), len(spans)) for h in parser.headings]
+        ends = [e for _, e, _ in spans]
+        h1 = [bisect_right(ends, h) for h in parser.headings]
         leads = [i for i in h1 if first - LEAD_LOOKBACK <= i <= first]
         window_start = leads[-1] if leads else first
         for i, block in enumerate(classified):
@@ -637,7 +639,7 @@ def clean_html(raw: str, settings: CleanSettings, models_dir: Path) -> CleanedDo
         visible_blocks.append(Block(s, e, index, kind))
         raw_start = parser.raw_pos[s]
         raw_end = parser.raw_pos[e - 1] + max(parser.raw_len[e - 1], 1)
-        blocks.append(Block(raw_start, raw_end, raw.count("\n", 0, raw_start), kind))
+        blocks.append(Block(raw_start, raw_end, bisect_right(parser.line_starts, raw_start) - 1, kind))
         if not kept[i]:
             continue
         if builder.length:
