@@ -37,6 +37,8 @@ PARAGRAPH_BREAK = "\n\n"
 # A short block that ends like a sentence and has this many words is prose
 # (a closing quote, a caption), even after the last long paragraph.
 SENTENCE_MIN_WORDS = 5
+# A social or language bar has at most this many words per platform or language name.
+BAR_WORDS_PER_NAME = 4
 # Headlines have at least this many words; mastheads and section names fewer.
 TITLE_MIN_WORDS = 5
 # Paragraphs end with punctuation; a line this long without it is prose anyway.
@@ -60,6 +62,9 @@ BREADCRUMB_SEPARATOR_RE = re.compile(r"[/>|»]")
 WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
 # Sentence ends in a collapsed page: punctuation, optional closing quote, space, capital.
 SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’')\]]?\s+(?=[\"“‘(]?[A-Z0-9])")
+# The token a full stop closes ("Nov", "U.S"), and what a dotted acronym looks like.
+TOKEN_BEFORE_DOT_RE = re.compile(r"(?:^|(?<=[\s(\"“‘]))([A-Za-z](?:[A-Za-z.]{0,10}))\.$")
+DOTTED_ACRONYM_RE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
 # How far into the first paragraph a dateline may name the outlet.
 DATELINE_CHARS = 80
 SOURCE_RE = re.compile(r"\bSource\s*:\s*([A-Z][\w.'’&-]*(?:\s+(?!Updated\b)[A-Z][\w.'’&-]*){0,4})")
@@ -109,6 +114,12 @@ class Vocabulary:
     ends_article: tuple[re.Pattern, ...]
     footer: tuple[re.Pattern, ...]
     footer_max_words: int
+    script_cues: tuple[re.Pattern, ...]
+    min_script_cues: int
+    caption: tuple[re.Pattern, ...]
+    closing: tuple[re.Pattern, ...]
+    dateline: tuple[re.Pattern, ...]
+    abbreviations: frozenset[str]
     byline: tuple[re.Pattern, ...]
     social_words: tuple[str, ...]
     language_words: tuple[str, ...]
@@ -133,6 +144,12 @@ def load_vocabulary(path: Path) -> Vocabulary:
         ends_article=compile_all("ends_article"),
         footer=compile_all("footer"),
         footer_max_words=int(data.get("footer_max_words", 40)),
+        script_cues=compile_all("script_cues"),
+        min_script_cues=int(data.get("min_script_cues", 2)),
+        caption=compile_all("caption"),
+        closing=compile_all("closing"),
+        dateline=compile_all("dateline"),
+        abbreviations=frozenset(w.lower() for w in data.get("abbreviations", [])),
         byline=compile_all("byline"),
         social_words=tuple(w.lower() for w in data.get("social_words", [])),
         language_words=tuple(w.lower() for w in data.get("language_words", [])),
@@ -181,7 +198,8 @@ def split_blocks(raw: str, settings: CleanSettings, vocab: Vocabulary) -> list[t
 def _collapsed_cuts(line: str, vocab: Vocabulary) -> list[int]:
     cuts = {0, len(line)}
     for m in SENTENCE_END_RE.finditer(line):
-        cuts.add(m.end())
+        if not _after_abbreviation(line, m.start(), vocab):
+            cuts.add(m.end())
     for m in vocab.collapsed_markers.finditer(line):
         cuts.add(m.start())
         cuts.add(m.end())
@@ -193,6 +211,18 @@ def _collapsed_cuts(line: str, vocab: Vocabulary) -> list[int]:
             cuts.add(m.start())
             cuts.add(m.start() + last.end())
     return sorted(cuts)
+
+
+def _after_abbreviation(line: str, end: int, vocab: Vocabulary) -> bool:
+    """Whether the full stop just before `end` closes an abbreviation ("Nov.", "Mr.", "U.S.", "J.")."""
+    if line[end - 1] != ".":
+        return False
+    m = TOKEN_BEFORE_DOT_RE.search(line, max(0, end - 24), end)
+    if m is None:
+        return False
+    token = m.group(1)
+    return (token.lower() in vocab.abbreviations or (len(token) == 1 and token.isupper())
+            or bool(DOTTED_ACRONYM_RE.fullmatch(token)))
 
 
 def _words(text: str) -> list[str]:
@@ -219,11 +249,19 @@ def _is_sentence(text: str) -> bool:
 
 
 def _is_bar(text: str, vocab: Vocabulary) -> bool:
-    """Social-media or language-switch bars: several such names on one short line."""
+    """Social-media or language-switch bars: several such names on one short line, and little else.
+
+    "Follow us on Facebook and Twitter, the museum told visitors ..." names
+    two platforms but is a sentence: the names must make up at least one
+    word in BAR_WORDS_PER_NAME.
+    """
     low = text.lower()
-    if len(_words(text)) > 25:
+    words = len(_words(text))
+    if words > 25:
         return False
     hits = sum(1 for w in vocab.social_words if w in low) + sum(1 for w in vocab.language_words if w in low)
+    if not hits or hits * BAR_WORDS_PER_NAME < words:
+        return False
     return hits >= vocab.min_bar_words or any(w in low for w in vocab.language_words if len(w) > 3)
 
 
@@ -247,6 +285,18 @@ def _any(patterns: tuple[re.Pattern, ...], text: str) -> bool:
     return any(p.search(text) for p in patterns)
 
 
+def _is_script(text: str, vocab: Vocabulary) -> bool:
+    """A scraped script fragment (several code cues), perhaps glued to a title and a date."""
+    return sum(1 for p in vocab.script_cues if p.search(text)) >= vocab.min_script_cues
+
+
+def _is_caption(text: str, vocab: Vocabulary) -> bool:
+    """A photo caption that lost its final full stop: a credit or "Photo shows", several words, a stopword."""
+    words = _words(text)
+    return (_any(vocab.caption, text) and len(words) >= SENTENCE_MIN_WORDS
+            and any(w.lower() in STOP_WORDS for w in words))
+
+
 def _is_footer(text: str, settings: CleanSettings, vocab: Vocabulary) -> bool:
     """A copyright notice on a footer-shaped block, not a paragraph that mentions copyright."""
     return (_any(vocab.footer, text) and len(_words(text)) <= vocab.footer_max_words
@@ -262,7 +312,7 @@ def classify_blocks(raw: str, spans: list[tuple[int, int, int]], settings: Clean
     for text in texts:
         footer = _is_footer(text, settings, vocab)
         ends.append(footer or _any(vocab.ends_article, text))
-        if footer or _any(vocab.strong, text):
+        if footer or _any(vocab.strong, text) or _is_script(text, vocab):
             kinds.append(BOILERPLATE)
         elif _any(vocab.byline, text) and len(_words(text)) <= 40:
             kinds.append(BYLINE)
@@ -298,8 +348,11 @@ def classify_blocks(raw: str, spans: list[tuple[int, int, int]], settings: Clean
             inside = start_at <= i <= last_body
             weak = _any(vocab.weak, texts[i])
             kinds[i] = SHORT if inside and not weak else BOILERPLATE
-            if not inside and i > last_body and _is_dateline_only(texts[i], vocab):
-                kinds[i] = BYLINE
+            if not inside and i > last_body:
+                if _is_caption(texts[i], vocab):
+                    kinds[i] = BODY
+                elif _is_dateline_only(texts[i], vocab) or _any(vocab.closing, texts[i]):
+                    kinds[i] = BYLINE
     # jusText's neighbour rule: a short block between two pieces of furniture is furniture.
     for i, kind in enumerate(kinds):
         if kind == SHORT and 0 < i < len(kinds) - 1 and kinds[i - 1] == BOILERPLATE and kinds[i + 1] == BOILERPLATE:
@@ -386,6 +439,16 @@ def find_published(texts: list[str]) -> str | None:
     return None
 
 
+def find_dateline(paragraph: str, vocab: Vocabulary) -> str | None:
+    """The date of a dateline opening the first paragraph ("( People's Daily Online ) 11:22, October 28, 2020 BEIJING, ...")."""
+    head = paragraph[:DATELINE_CHARS]
+    for pattern in vocab.dateline:
+        m = pattern.search(head)
+        if m:
+            return find_published([m.group(0)])
+    return None
+
+
 @lru_cache(maxsize=4)
 def load_outlets(models_dir: Path) -> tuple[re.Pattern, dict[str, str]]:
     """Media names and domains from the organization gazetteer, as one regex."""
@@ -469,12 +532,13 @@ def _assemble(raw: str, blocks: list[Block], vocab: Vocabulary) -> CleanedDocume
     boilerplate_lines = sorted({b.line for b in blocks if b.kind == BOILERPLATE} - lines_with_content)
     titles = [raw[b.start:b.end] for b in blocks if b.kind == TITLE]
     bylines = [raw[b.start:b.end] for b in blocks if b.kind == BYLINE]
+    first_body = next((raw[b.start:b.end] for b in blocks if b.kind == BODY), "")
     return CleanedDocument(
         text=text,
         offsets=offsets,
         blocks=blocks,
         title=titles[0] if titles else None,
-        published=find_published(bylines),
+        published=find_published(bylines) or find_dateline(first_body, vocab),
         removed=sum(1 for b in blocks if b.kind == BOILERPLATE),
         boilerplate_lines=boilerplate_lines,
     )
