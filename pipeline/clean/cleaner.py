@@ -651,7 +651,8 @@ def clean_html(raw: str, settings: CleanSettings, models_dir: Path) -> CleanedDo
     captions, list items and interview questions that trafilatura drops.
 
     Clean text is visible text only: no tags, character references decoded,
-    each whitespace run one space. Its offset map sends any clean span to the
+    each whitespace run one space (a single whitespace character, such as a
+    newline in a wrapped paragraph, is copied as it is). Its offset map sends any clean span to the
     raw stretch from its first visible character's source to its last one's
     (tags in between included).
 
@@ -772,7 +773,11 @@ def _chosen_blocks(raw: str, flat: str, spans: list[tuple[int, int, int]]) -> se
 
 
 def _add_visible(builder: TextBuilder, parser: _VisibleText, flat: str, s: int, e: int) -> None:
-    """Append visible characters s..e: verbatim where raw has them, references decoded, whitespace runs as one space."""
+    """Append visible characters s..e: verbatim where raw has them, references decoded, whitespace runs as one space.
+
+    A whitespace run is one space unless it is a single raw character, which
+    is copied as it is.
+    """
     v = s
     while v < e:
         if flat[v] == " ":
@@ -781,8 +786,10 @@ def _add_visible(builder: TextBuilder, parser: _VisibleText, flat: str, s: int, 
                 w += 1
             raw_start = parser.raw_pos[v]
             raw_end = parser.raw_pos[w - 1] + parser.raw_len[w - 1]
-            if w - v == 1 and parser.raw_len[v] == 1 and parser.raw[raw_start] == " ":
-                builder.add_raw(" ", raw_start)
+            if raw_end - raw_start == 1:
+                # One raw character: kept as it is ("\n" in a wrapped paragraph), so that a
+                # run as long as its raw stretch is always a verbatim copy of it.
+                builder.add_raw(parser.raw[raw_start], raw_start)
             else:
                 builder.add_replaced(" ", raw_start, raw_end - raw_start)
             v = w
