@@ -8,9 +8,13 @@ and its position relative to the article (title, byline, body), and the
 content blocks are kept verbatim. Clean text is those blocks joined by blank
 lines, with an `OffsetMap` back to raw offsets.
 
-HTML goes through trafilatura to choose the content; its paragraphs are then
-located in the page's own visible text so offsets still point into the raw
+HTML: the page's visible text is cut into blocks at block-level tags and
+classified by the same rules; trafilatura (for recall) marks the article, and
+what the rules call content inside it is kept too. Offsets point into the raw
 HTML.
+
+Every clean document also says how suspicious it is (`warnings`: most of the
+prose lost) and which language it is in (`language`).
 """
 
 from __future__ import annotations
