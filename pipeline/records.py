@@ -94,6 +94,7 @@ class Document:
     title: Optional[str]
     published: Optional[str]  # ISO date
     outlet: Optional[str]
+    language: Optional[str]  # ISO 639-1, detected from the clean text (None: too little text)
     words: int  # in the clean text
     lines_removed: int  # boilerplate blocks removed
     status: str  # "ok", "warning: ...", "skipped: ...", "error: ..."

@@ -35,6 +35,7 @@ class CleanSettings:
     collapsed_max_lines: int = 3
     title_max_words: int = 30
     min_kept_prose_share: float = 0.5
+    languages: tuple[str, ...] = ("en",)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ separators.
 
 import html
 import os
+import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -88,6 +89,8 @@ def _check_cleaning(raw, cleaned, verbatim=True):
         source = raw[run.raw_start:run.raw_start + run.raw_len]
         if verbatim or run.clean_len == run.raw_len:
             assert piece == source, (piece, source, run)
+        elif piece == " ":  # a whitespace run of the page, collapsed (tags inside it included)
+            assert not html.unescape(re.sub(r"<[^>]*>", "", source)).strip(), (piece, source, run)
         else:
             assert piece == html.unescape(source), (piece, source, run)
         covered = run.clean_start + run.clean_len

@@ -8,15 +8,20 @@ and its position relative to the article (title, byline, body), and the
 content blocks are kept verbatim. Clean text is those blocks joined by blank
 lines, with an `OffsetMap` back to raw offsets.
 
-HTML goes through trafilatura to choose the content; its paragraphs are then
-located in the page's own visible text so offsets still point into the raw
+HTML: the page's visible text is cut into blocks at block-level tags and
+classified by the same rules; trafilatura (for recall) marks the article, and
+what the rules call content inside it is kept too. Offsets point into the raw
 HTML.
+
+Every clean document also says how suspicious it is (`warnings`: most of the
+prose lost) and which language it is in (`language`).
 """
 
 from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -25,6 +30,7 @@ from pathlib import Path
 import yaml
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from pipeline.clean.language import detect_language
 from pipeline.clean.offsets import OffsetMap, TextBuilder
 from pipeline.settings import CleanSettings
 
@@ -35,6 +41,8 @@ PARAGRAPH_BREAK = "\n\n"
 # A short block that ends like a sentence and has this many words is prose
 # (a closing quote, a caption), even after the last long paragraph.
 SENTENCE_MIN_WORDS = 5
+# A social or language bar has at most this many words per platform or language name.
+BAR_WORDS_PER_NAME = 4
 # Headlines have at least this many words; mastheads and section names fewer.
 TITLE_MIN_WORDS = 5
 # Paragraphs end with punctuation; a line this long without it is prose anyway.
@@ -58,6 +66,9 @@ BREADCRUMB_SEPARATOR_RE = re.compile(r"[/>|»]")
 WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
 # Sentence ends in a collapsed page: punctuation, optional closing quote, space, capital.
 SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’')\]]?\s+(?=[\"“‘(]?[A-Z0-9])")
+# The token a full stop closes ("Nov", "U.S"), and what a dotted acronym looks like.
+TOKEN_BEFORE_DOT_RE = re.compile(r"(?:^|(?<=[\s(\"“‘]))([A-Za-z](?:[A-Za-z.]{0,10}))\.$")
+DOTTED_ACRONYM_RE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
 # How far into the first paragraph a dateline may name the outlet.
 DATELINE_CHARS = 80
 SOURCE_RE = re.compile(r"\bSource\s*:\s*([A-Z][\w.'’&-]*(?:\s+(?!Updated\b)[A-Z][\w.'’&-]*){0,4})")
@@ -95,6 +106,7 @@ class CleanedDocument:
     boilerplate_lines: list[int] = field(default_factory=list)
     # Reasons the result is suspicious (the run turns them into a `warning:` status).
     warnings: list[str] = field(default_factory=list)
+    language: str | None = None  # ISO 639-1, None when too little text to tell
 
     @property
     def words(self) -> int:
@@ -110,6 +122,12 @@ class Vocabulary:
     ends_article: tuple[re.Pattern, ...]
     footer: tuple[re.Pattern, ...]
     footer_max_words: int
+    script_cues: tuple[re.Pattern, ...]
+    min_script_cues: int
+    caption: tuple[re.Pattern, ...]
+    closing: tuple[re.Pattern, ...]
+    dateline: tuple[re.Pattern, ...]
+    abbreviations: frozenset[str]
     byline: tuple[re.Pattern, ...]
     social_words: tuple[str, ...]
     language_words: tuple[str, ...]
@@ -134,6 +152,12 @@ def load_vocabulary(path: Path) -> Vocabulary:
         ends_article=compile_all("ends_article"),
         footer=compile_all("footer"),
         footer_max_words=int(data.get("footer_max_words", 40)),
+        script_cues=compile_all("script_cues"),
+        min_script_cues=int(data.get("min_script_cues", 2)),
+        caption=compile_all("caption"),
+        closing=compile_all("closing"),
+        dateline=compile_all("dateline"),
+        abbreviations=frozenset(w.lower() for w in data.get("abbreviations", [])),
         byline=compile_all("byline"),
         social_words=tuple(w.lower() for w in data.get("social_words", [])),
         language_words=tuple(w.lower() for w in data.get("language_words", [])),
@@ -182,7 +206,8 @@ def split_blocks(raw: str, settings: CleanSettings, vocab: Vocabulary) -> list[t
 def _collapsed_cuts(line: str, vocab: Vocabulary) -> list[int]:
     cuts = {0, len(line)}
     for m in SENTENCE_END_RE.finditer(line):
-        cuts.add(m.end())
+        if not _after_abbreviation(line, m.start(), vocab):
+            cuts.add(m.end())
     for m in vocab.collapsed_markers.finditer(line):
         cuts.add(m.start())
         cuts.add(m.end())
@@ -194,6 +219,18 @@ def _collapsed_cuts(line: str, vocab: Vocabulary) -> list[int]:
             cuts.add(m.start())
             cuts.add(m.start() + last.end())
     return sorted(cuts)
+
+
+def _after_abbreviation(line: str, end: int, vocab: Vocabulary) -> bool:
+    """Whether the full stop just before `end` closes an abbreviation ("Nov.", "Mr.", "U.S.", "J.")."""
+    if line[end - 1] != ".":
+        return False
+    m = TOKEN_BEFORE_DOT_RE.search(line, max(0, end - 24), end)
+    if m is None:
+        return False
+    token = m.group(1)
+    return (token.lower() in vocab.abbreviations or (len(token) == 1 and token.isupper())
+            or bool(DOTTED_ACRONYM_RE.fullmatch(token)))
 
 
 def _words(text: str) -> list[str]:
@@ -220,11 +257,19 @@ def _is_sentence(text: str) -> bool:
 
 
 def _is_bar(text: str, vocab: Vocabulary) -> bool:
-    """Social-media or language-switch bars: several such names on one short line."""
+    """Social-media or language-switch bars: several such names on one short line, and little else.
+
+    "Follow us on Facebook and Twitter, the museum told visitors ..." names
+    two platforms but is a sentence: the names must make up at least one
+    word in BAR_WORDS_PER_NAME.
+    """
     low = text.lower()
-    if len(_words(text)) > 25:
+    words = len(_words(text))
+    if words > 25:
         return False
     hits = sum(1 for w in vocab.social_words if w in low) + sum(1 for w in vocab.language_words if w in low)
+    if not hits or hits * BAR_WORDS_PER_NAME < words:
+        return False
     return hits >= vocab.min_bar_words or any(w in low for w in vocab.language_words if len(w) > 3)
 
 
@@ -248,6 +293,18 @@ def _any(patterns: tuple[re.Pattern, ...], text: str) -> bool:
     return any(p.search(text) for p in patterns)
 
 
+def _is_script(text: str, vocab: Vocabulary) -> bool:
+    """A scraped script fragment (several code cues), perhaps glued to a title and a date."""
+    return sum(1 for p in vocab.script_cues if p.search(text)) >= vocab.min_script_cues
+
+
+def _is_caption(text: str, vocab: Vocabulary) -> bool:
+    """A photo caption that lost its final full stop: a credit or "Photo shows", several words, a stopword."""
+    words = _words(text)
+    return (_any(vocab.caption, text) and len(words) >= SENTENCE_MIN_WORDS
+            and any(w.lower() in STOP_WORDS for w in words))
+
+
 def _is_footer(text: str, settings: CleanSettings, vocab: Vocabulary) -> bool:
     """A copyright notice on a footer-shaped block, not a paragraph that mentions copyright."""
     return (_any(vocab.footer, text) and len(_words(text)) <= vocab.footer_max_words
@@ -263,7 +320,7 @@ def classify_blocks(raw: str, spans: list[tuple[int, int, int]], settings: Clean
     for text in texts:
         footer = _is_footer(text, settings, vocab)
         ends.append(footer or _any(vocab.ends_article, text))
-        if footer or _any(vocab.strong, text):
+        if footer or _any(vocab.strong, text) or _is_script(text, vocab):
             kinds.append(BOILERPLATE)
         elif _any(vocab.byline, text) and len(_words(text)) <= 40:
             kinds.append(BYLINE)
@@ -299,8 +356,11 @@ def classify_blocks(raw: str, spans: list[tuple[int, int, int]], settings: Clean
             inside = start_at <= i <= last_body
             weak = _any(vocab.weak, texts[i])
             kinds[i] = SHORT if inside and not weak else BOILERPLATE
-            if not inside and i > last_body and _is_dateline_only(texts[i], vocab):
-                kinds[i] = BYLINE
+            if not inside and i > last_body:
+                if _is_caption(texts[i], vocab):
+                    kinds[i] = BODY
+                elif _is_dateline_only(texts[i], vocab) or _any(vocab.closing, texts[i]):
+                    kinds[i] = BYLINE
     # jusText's neighbour rule: a short block between two pieces of furniture is furniture.
     for i, kind in enumerate(kinds):
         if kind == SHORT and 0 < i < len(kinds) - 1 and kinds[i - 1] == BOILERPLATE and kinds[i + 1] == BOILERPLATE:
@@ -398,6 +458,16 @@ def find_published(texts: list[str]) -> str | None:
     return None
 
 
+def find_dateline(paragraph: str, vocab: Vocabulary) -> str | None:
+    """The date of a dateline opening the first paragraph ("( People's Daily Online ) 11:22, October 28, 2020 BEIJING, ...")."""
+    head = paragraph[:DATELINE_CHARS]
+    for pattern in vocab.dateline:
+        m = pattern.search(head)
+        if m:
+            return find_published([m.group(0)])
+    return None
+
+
 @lru_cache(maxsize=4)
 def load_outlets(models_dir: Path) -> tuple[re.Pattern, dict[str, str]]:
     """Media names and domains from the organization gazetteer, as one regex."""
@@ -458,6 +528,7 @@ def clean_text(raw: str, settings: CleanSettings, models_dir: Path) -> CleanedDo
     cleaned = _assemble(raw, blocks, vocab)
     cleaned.outlet = find_outlet(raw, blocks, models_dir)
     cleaned.warnings = prose_warnings(raw, blocks, settings)
+    cleaned.language = detect_language(cleaned.text, raw)
     return cleaned
 
 
@@ -480,12 +551,14 @@ def _assemble(raw: str, blocks: list[Block], vocab: Vocabulary) -> CleanedDocume
     boilerplate_lines = sorted({b.line for b in blocks if b.kind == BOILERPLATE} - lines_with_content)
     titles = [raw[b.start:b.end] for b in blocks if b.kind == TITLE]
     bylines = [raw[b.start:b.end] for b in blocks if b.kind == BYLINE]
+    first_body = next((raw[b.start:b.end] for b in blocks if b.kind == BODY), "")
     return CleanedDocument(
         text=text,
         offsets=offsets,
         blocks=blocks,
         title=titles[0] if titles else None,
-        published=find_published(bylines) or find_published(_header_texts(raw, blocks)),
+        published=(find_published(bylines) or find_dateline(first_body, vocab)
+                   or find_published(_header_texts(raw, blocks))),
         removed=sum(1 for b in blocks if b.kind == BOILERPLATE),
         boilerplate_lines=boilerplate_lines,
     )
@@ -495,11 +568,18 @@ def _assemble(raw: str, blocks: list[Block], vocab: Vocabulary) -> CleanedDocume
 
 
 class _VisibleText(HTMLParser):
-    """Visible text of an HTML page with each character's raw offset."""
+    """Visible text of an HTML page with each character's raw offset.
 
-    SKIP = frozenset({"script", "style", "noscript", "template", "head", "svg"})
-    BREAKS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
-                        "article", "header", "footer", "figcaption", "blockquote", "title", "ul", "ol"})
+    `chars[i]` came from `raw[raw_pos[i]:raw_pos[i] + raw_len[i]]`: one raw
+    character, or a whole character reference ("&amp;" for "&"). Block-level
+    tags end a block: a "\n" with raw_pos -1 (no raw counterpart).
+    """
+
+    SKIP = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe"})
+    BREAKS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "section",
+                        "article", "header", "footer", "figure", "figcaption", "blockquote", "title", "ul", "ol",
+                        "dl", "dt", "dd", "table", "caption", "aside", "nav", "main", "hr", "pre", "address",
+                        "form", "details", "summary"})
 
     def __init__(self, raw: str):
         super().__init__(convert_charrefs=False)
@@ -511,6 +591,7 @@ class _VisibleText(HTMLParser):
         self.raw_pos: list[int] = []
         self.raw_len: list[int] = []
         self.skip_depth = 0
+        self.headings: list[int] = []  # where each <h1> starts in `chars`
 
     def _offset(self) -> int:
         line, col = self.getpos()
@@ -523,10 +604,14 @@ class _VisibleText(HTMLParser):
             self.raw_len.append(0)
 
     def handle_starttag(self, tag, attrs):
-        if tag in self.SKIP:
+        if tag == "body":
+            self.skip_depth = 0  # a <head> never closed must not hide the page
+        elif tag in self.SKIP:
             self.skip_depth += 1
         elif tag in self.BREAKS:
             self._break()
+            if tag == "h1" and not self.skip_depth:
+                self.headings.append(len(self.chars))
 
     def handle_endtag(self, tag):
         if tag in self.SKIP:
@@ -543,46 +628,144 @@ class _VisibleText(HTMLParser):
             self.raw_pos.append(start + i)
             self.raw_len.append(1)
 
-    def _ref(self, text: str, raw_text: str):
+    def _ref(self, prefix: str, name: str):
         if self.skip_depth:
             return
         start = self._offset()
-        for ch in text:
+        # "&amp;" or, as browsers also accept, "&amp" without the semicolon.
+        raw_text = f"{prefix}{name};" if self.raw.startswith(f"{prefix}{name};", start) else f"{prefix}{name}"
+        for ch in html.unescape(raw_text):
             self.chars.append(ch)
             self.raw_pos.append(start)
             self.raw_len.append(len(raw_text))
 
     def handle_entityref(self, name):
-        raw_text = f"&{name};"
-        self._ref(html.unescape(raw_text), raw_text)
+        self._ref("&", name)
 
     def handle_charref(self, name):
-        raw_text = f"&#{name};"
-        self._ref(html.unescape(raw_text), raw_text)
+        self._ref("&#", name)
+
+
+# trafilatura's plain-text output marks list items with "- ".
+LIST_MARK_RE = re.compile(r"^[-*•]\s+")
+# How many blocks above trafilatura's first paragraph the page's <h1> may
+# stand for the lead, byline and caption in between to count as the article's.
+LEAD_LOOKBACK = 12
+
+
+def _furniture(text: str, settings: CleanSettings, vocab: Vocabulary) -> bool:
+    """Boilerplate wherever it stands: the vocabulary's strong patterns, footers, bars, menus, widget words."""
+    return (_any(vocab.strong, text) or _is_footer(text, settings, vocab) or _any(vocab.weak, text)
+            or _is_bar(text, vocab) or _is_breadcrumb(text) or _is_menu(text, vocab))
 
 
 def clean_html(raw: str, settings: CleanSettings, models_dir: Path) -> CleanedDocument:
-    """Remove boilerplate from an HTML page with trafilatura, keeping raw offsets.
+    """Remove boilerplate from an HTML page, keeping raw offsets.
+
+    trafilatura (configured for recall) finds the article; the page's visible
+    text, cut into blocks at block-level tags, is classified with the same
+    rules as plain text. Kept: the blocks trafilatura chose, unless they are
+    furniture (a menu it let through), and the blocks the rules call content
+    between the page's <h1> (when it stands just above trafilatura's first
+    paragraph) and trafilatura's last paragraph: lead paragraphs, bylines,
+    captions, list items and interview questions that trafilatura drops.
+
+    Clean text is visible text only: no tags, character references decoded,
+    each whitespace run one space (a single whitespace character, such as a
+    newline in a wrapped paragraph, is copied as it is). Its offset map sends any clean span to the
+    raw stretch from its first visible character's source to its last one's
+    (tags in between included).
 
     Args:
         raw: the decoded HTML source.
-        settings: cleaning thresholds (used if trafilatura finds nothing).
+        settings: cleaning thresholds.
         models_dir: folder holding cleaning/boilerplate.yml.
     """
     import trafilatura
 
+    vocab = load_vocabulary(vocabulary_path(models_dir))
     parser = _VisibleText(raw)
     parser.feed(raw)
     parser.close()
-    visible = "".join(parser.chars)
-    extracted = trafilatura.extract(raw, output_format="txt", include_comments=False,
-                                    include_tables=False, favor_precision=True, deduplicate=False) or ""
-    meta = trafilatura.extract_metadata(raw)
+    # The visible text with only block breaks as newlines (a raw newline inside a paragraph is a space).
+    flat = "".join("\n" if pos < 0 else (" " if ch.isspace() else ch)
+                   for ch, pos in zip(parser.chars, parser.raw_pos))
+    spans: list[tuple[int, int, int]] = []
+    pos = 0
+    for index, line in enumerate(flat.split("\n")):
+        stripped = line.strip()
+        if stripped:
+            s = pos + len(line) - len(line.lstrip())
+            spans.append((s, s + len(stripped), index))
+        pos += len(line) + 1
+    texts = [flat[s:e] for s, e, _ in spans]
+    classified = classify_blocks(flat, spans, settings, vocab)
+    chosen = _chosen_blocks(raw, flat, spans)
 
+    kept = [False] * len(spans)
+    if chosen:
+        first, last = min(chosen), max(chosen)
+        # The block each <h1> starts (the first block ending after its start).
+        ends = [e for _, e, _ in spans]
+        h1 = [bisect_right(ends, h) for h in parser.headings]
+        leads = [i for i in h1 if first - LEAD_LOOKBACK <= i <= first]
+        window_start = leads[-1] if leads else first
+        for i, block in enumerate(classified):
+            if i in chosen:
+                kept[i] = not _furniture(texts[i], settings, vocab)
+            elif window_start <= i <= last:
+                kept[i] = block.kind != BOILERPLATE
+
+    builder = TextBuilder()
+    blocks: list[Block] = []
+    visible_blocks: list[Block] = []
+    for i, ((s, e, index), block) in enumerate(zip(spans, classified)):
+        kind = (block.kind if block.kind != BOILERPLATE else BODY) if kept[i] else BOILERPLATE
+        visible_blocks.append(Block(s, e, index, kind))
+        raw_start = parser.raw_pos[s]
+        raw_end = parser.raw_pos[e - 1] + max(parser.raw_len[e - 1], 1)
+        blocks.append(Block(raw_start, raw_end, bisect_right(parser.line_starts, raw_start) - 1, kind))
+        if not kept[i]:
+            continue
+        if builder.length:
+            builder.add_separator(PARAGRAPH_BREAK)
+        _add_visible(builder, parser, flat, s, e)
+    text, offsets = builder.build()
+
+    meta = trafilatura.extract_metadata(raw, date_config=DATE_CONFIG)
+    bylines = [texts[i] for i, b in enumerate(visible_blocks) if b.kind == BYLINE]
+    published = meta.date[:10] if meta is not None and meta.date else find_published(bylines)
+    outlet = meta.sitename if meta is not None and meta.sitename else find_outlet(flat, visible_blocks, models_dir)
+    cleaned = CleanedDocument(
+        text=text,
+        offsets=offsets,
+        blocks=blocks,
+        title=meta.title if meta is not None else None,
+        published=published,
+        outlet=outlet,
+        removed=sum(1 for b in blocks if b.kind == BOILERPLATE),
+        boilerplate_lines=[],
+    )
+    cleaned.warnings = prose_warnings(flat, visible_blocks, settings)
+    cleaned.language = detect_language(text, flat)
+    return cleaned
+
+
+# htmldate without its extensive search: that search takes a copyright year
+# in the footer ("© 2021") for the publication date (2021-01-01).
+DATE_CONFIG = {"extensive_search": False, "original_date": True}
+
+
+def _chosen_blocks(raw: str, flat: str, spans: list[tuple[int, int, int]]) -> set[int]:
+    """The visible blocks holding the paragraphs trafilatura extracts (favoring recall)."""
+    import trafilatura
+
+    extracted = trafilatura.extract(raw, output_format="txt", include_comments=False, include_tables=False,
+                                    favor_recall=True, deduplicate=False) or ""
     # Whitespace-normalized view of the visible text, to find trafilatura's paragraphs.
     norm_chars: list[str] = []
     norm_index: list[int] = []
-    for i, ch in enumerate(visible):
+    for i, ch in enumerate(flat):
         if ch.isspace():
             if norm_chars and norm_chars[-1] != " ":
                 norm_chars.append(" ")
@@ -591,43 +774,51 @@ def clean_html(raw: str, settings: CleanSettings, models_dir: Path) -> CleanedDo
         norm_chars.append(ch)
         norm_index.append(i)
     norm = "".join(norm_chars)
-
-    builder = TextBuilder()
-    blocks: list[Block] = []
+    block_of = [-1] * (len(flat) + 1)
+    for b, (s, e, _) in enumerate(spans):
+        for v in range(s, e):
+            block_of[v] = b
+    chosen: set[int] = set()
     cursor = 0
     for paragraph in extracted.split("\n"):
-        needle = " ".join(paragraph.split())
+        needle = " ".join(LIST_MARK_RE.sub("", paragraph.strip()).split())
         if not needle:
             continue
         found = norm.find(needle, cursor)
         if found < 0:
             continue
         cursor = found + len(needle)
-        if builder.length:
-            builder.add_separator(PARAGRAPH_BREAK)
-        first_vis, last_vis = norm_index[found], norm_index[cursor - 1]
-        for v in range(first_vis, last_vis + 1):
-            if parser.raw_pos[v] < 0:
-                builder.add_separator(" ")
-            elif parser.raw_len[v] == 1:
-                builder.add_raw(visible[v], parser.raw_pos[v])
+        chosen.update(block_of[v] for v in range(norm_index[found], norm_index[cursor - 1] + 1) if block_of[v] >= 0)
+    return chosen
+
+
+def _add_visible(builder: TextBuilder, parser: _VisibleText, flat: str, s: int, e: int) -> None:
+    """Append visible characters s..e: verbatim where raw has them, references decoded, whitespace runs as one space.
+
+    A whitespace run is one space unless it is a single raw character, which
+    is copied as it is.
+    """
+    v = s
+    while v < e:
+        if flat[v] == " ":
+            w = v
+            while w < e and flat[w] == " ":
+                w += 1
+            raw_start = parser.raw_pos[v]
+            raw_end = parser.raw_pos[w - 1] + parser.raw_len[w - 1]
+            if raw_end - raw_start == 1:
+                # One raw character: kept as it is ("\n" in a wrapped paragraph), so that a
+                # run as long as its raw stretch is always a verbatim copy of it.
+                builder.add_raw(parser.raw[raw_start], raw_start)
             else:
-                builder.add_replaced(visible[v], parser.raw_pos[v], parser.raw_len[v])
-        start = parser.raw_pos[first_vis]
-        end = parser.raw_pos[last_vis] + max(parser.raw_len[last_vis], 1)
-        blocks.append(Block(start, end, raw.count("\n", 0, start), BODY))
-    text, offsets = builder.build()
-    published = meta.date if meta is not None and meta.date else None
-    return CleanedDocument(
-        text=text,
-        offsets=offsets,
-        blocks=blocks,
-        title=meta.title if meta is not None else None,
-        published=published[:10] if published else None,
-        outlet=meta.sitename if meta is not None and meta.sitename else None,
-        removed=0,
-        boilerplate_lines=[],
-    )
+                builder.add_replaced(" ", raw_start, raw_end - raw_start)
+            v = w
+        elif parser.raw_len[v] == 1:
+            builder.add_raw(parser.chars[v], parser.raw_pos[v])
+            v += 1
+        else:
+            builder.add_replaced(parser.chars[v], parser.raw_pos[v], parser.raw_len[v])
+            v += 1
 
 
 def clean(raw: str, kind: str, settings: CleanSettings, models_dir: Path) -> CleanedDocument:

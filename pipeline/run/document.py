@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from pipeline.clean.language import skip_reason
 from pipeline.clean.cleaner import Block, CleanedDocument, clean
 from pipeline.clean.offsets import OffsetMap
 from pipeline.read.sources import ReadError, SourceFile, load, read_bytes
@@ -43,7 +44,7 @@ class TooLarge(Exception):
 
 def document_info(source: SourceFile) -> dict:
     return {"doc": source.doc, "path": source.relpath, "sha256": None, "encoding": None, "title": None,
-            "published": None, "outlet": None, "words": 0, "lines_removed": 0, "status": "ok"}
+            "published": None, "outlet": None, "language": None, "words": 0, "lines_removed": 0, "status": "ok"}
 
 
 def failed(source: SourceFile, status: str) -> DocumentResult:
@@ -115,13 +116,16 @@ def process_documents(sources: list[SourceFile], settings: Settings, extractor,
                 cleaned = clean(raw_doc.text, raw_doc.kind, settings.clean, Path(settings.models_dir))
             info.update(title=cleaned.title, published=cleaned.published, outlet=cleaned.outlet,
                         words=cleaned.words, lines_removed=cleaned.removed)
+            info["language"] = cleaned.language
             if cleaned.warnings:
                 info["status"] = "warning: " + "; ".join(cleaned.warnings)
+            info["status"] = skip_reason(cleaned.language, settings.clean.languages) or info["status"]
         except Exception as exc:  # one bad file must not cost the run
             info["status"] = reason(exc)
             cleaned = None
         prepared.append((info, raw_doc, cleaned))
-    ready = [i for i, (_, _, cleaned) in enumerate(prepared) if cleaned is not None]
+    ready = [i for i, (info, _, cleaned) in enumerate(prepared)
+             if cleaned is not None and not info["status"].startswith("skipped:")]
     entities: dict[int, list[dict]] = {i: [] for i in ready}
     if extractor is not None and ready:
         items = [(sources[i].doc, prepared[i][1].text, prepared[i][2], prepared[i][1].kind) for i in ready]
@@ -142,9 +146,10 @@ def process_documents(sources: list[SourceFile], settings: Settings, extractor,
         sidecar = {"doc": source.doc, "sha256": raw_doc.sha256, "title": cleaned.title,
                    "published": cleaned.published, "outlet": cleaned.outlet, "removed": cleaned.removed,
                    "boilerplate_lines": cleaned.boilerplate_lines,
+                   "language": cleaned.language, "warnings": cleaned.warnings,
                    "blocks": [[b.start, b.end, b.line, b.kind] for b in cleaned.blocks],
                    "offsets": cleaned.offsets.to_json()}
-        results.append(DocumentResult(source.doc, info, entities[i], cleaned.text, sidecar))
+        results.append(DocumentResult(source.doc, info, entities.get(i, []), cleaned.text, sidecar))
     return results
 
 
@@ -176,4 +181,5 @@ def read_cleaned(out_dir: Path, doc: str, sha256: str | None = None) -> CleanedD
         text=text, offsets=OffsetMap.from_json(side["offsets"]),
         blocks=[Block(*b) for b in side["blocks"]], title=side["title"], published=side["published"],
         outlet=side["outlet"], removed=side["removed"], boilerplate_lines=side["boilerplate_lines"],
+        language=side.get("language"), warnings=side.get("warnings", []),
     )
