@@ -8,6 +8,7 @@ every document fails.
 
 from __future__ import annotations
 
+import re
 import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -153,6 +154,10 @@ def _checked(path: Path, key: str, kind, value: Any):
         if not isinstance(value, str) or not value.strip():
             raise wrong("a non-empty string")
         return value
+    if typing.get_origin(kind) is tuple and key.endswith(".languages"):  # ISO 639-1 codes; [] means all
+        if not isinstance(value, list) or not all(isinstance(v, str) and re.fullmatch(r"[a-z]{2}", v) for v in value):
+            raise wrong("a list of two-letter language codes such as [en] (or [] for every language)")
+        return tuple(value)
     if typing.get_origin(kind) is tuple:  # label lists
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise wrong(f"a list of labels from {', '.join(LABELS)}")
