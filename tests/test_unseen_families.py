@@ -66,3 +66,30 @@ def test_date_families_and_values():
 def test_unknown_model_names_need_evidence():
     found = _spans("Xunjie, a Shenzhen-based startup, said on Tuesday it had raised funds. Snam said it would buy gas.")
     assert {("ORG", "Xunjie"), ("ORG", "Snam")} <= found
+
+
+def test_world_news_is_not_grounded_in_china():
+    entities = extract("BERLIN, March 3 (Reuters) - Officials in Bonn said gas storage in Germany rose. "
+                       "In Morgantown, West Virginia, miners protested.", published="2023-03-03")
+    places = {e.text: e.place for e in entities if e.label == "PLACE"}
+    assert places["Bonn"].country == "DE" and places["Germany"].country == "DE"
+    assert places["Morgantown"].country == "US" and places["Morgantown"].province == "West Virginia"
+    assert "CN" not in {p.country for p in places.values()}
+
+
+def test_html_entities_are_visible_text_with_offsets_into_the_page():
+    page = ("<html><head><title>Trade</title></head><body><article><h1>Bank deal signed in Hangzhou</h1>"
+            "<p>The Office for <a href=\"https://example.org/students\">Students</a> and Meetings &amp; Events "
+            "Ltd said on Tuesday that Alibaba Group paid 120 million yuan for the Hangzhou site, a deal that "
+            "officials in Zhejiang province described as the largest of the year in the region's history.</p>"
+            "<p>Analysts said the purchase would lift sales in Hangzhou by 30 percent next year, and the company "
+            "said more than 2,000 people would work at the site once it opens to the public.</p>"
+            "</article></body></html>")
+    entities = extract(page, html=True, published="2024-03-05")
+    assert entities
+    for e in entities:
+        assert "<" not in e.text and ">" not in e.text and "&amp;" not in e.text, e
+        assert e.org is None or ("<" not in e.org.id and "href" not in e.org.id), e
+        assert page[e.start:e.end].replace("&amp;", "&").startswith(e.text.split()[0]), e
+    texts = {e.text for e in entities}
+    assert "120 million yuan" in texts and "Alibaba Group" in texts

@@ -60,11 +60,15 @@ def ground_places(entities: list[dict], raw: str, gaz: Gazetteer, shapes: NameSh
     """Add a `place` record to every PLACE entity (in place)."""
     places = [e for e in entities if e["label"] == "PLACE"]
     mentioned: dict[str, int] = {}
+    countries: dict[str, int] = {}  # countries of the places named without ambiguity
     for e in places:
         base, _ = split_designator(e["text"], shapes)
         for cand in _candidates(base, gaz)[:1]:
             if cand.level == "province":
                 mentioned[cand.name] = mentioned.get(cand.name, 0) + 1
+        found = _candidates(base, gaz)
+        if len({c.country for c in found}) == 1 and found[0].country:
+            countries[found[0].country] = countries.get(found[0].country, 0) + 1
     for i, e in enumerate(places):
         base, designator = split_designator(e["text"], shapes)
         level = shapes.designators.get(designator.lower()) if designator else None
@@ -77,7 +81,7 @@ def ground_places(entities: list[dict], raw: str, gaz: Gazetteer, shapes: NameSh
             exact = [c for c in candidates if c.level == level]
             # A village or township named as such is not the county of the same name.
             candidates = exact or ([] if level in ("village", "township") else candidates)
-        best = _choose(candidates, parent_base, mentioned, gaz)
+        best = _choose(candidates, parent_base, mentioned, gaz, countries)
         if best is not None:
             record = best.as_dict()
         else:
@@ -85,7 +89,8 @@ def ground_places(entities: list[dict], raw: str, gaz: Gazetteer, shapes: NameSh
             record = {"id": None, "name": base, "level": level if level else "region" if base.endswith("China") else None,
                       "province": (parent_place.name if parent_place and parent_place.level == "province"
                                    else parent_place.province or None if parent_place else None),
-                      "country": "CN" if (parent_place and parent_place.country == "CN") or mentioned else None,
+                      # The stated parent's country, never a default: "Morgantown, West Virginia" is US.
+                      "country": parent_place.country or None if parent_place else None,
                       "lat": None, "lon": None}
         if parent_base:
             record["parent"] = parent_base
@@ -148,7 +153,10 @@ def _stated_parent(entity: dict, following: list[dict], raw: str) -> dict | None
     return nxt
 
 
-def _choose(candidates: list[Place], parent: str | None, mentioned: dict[str, int], gaz: Gazetteer) -> Place | None:
+def _choose(candidates: list[Place], parent: str | None, mentioned: dict[str, int], gaz: Gazetteer,
+            countries: dict[str, int] | None = None) -> Place | None:
+    """The stated parent first, then the provinces the text names, then the countries of its
+    unambiguous places (a world story's "Victoria" is not a Chinese town), then the gazetteer's rank."""
     if not candidates:
         return None
     parent_names = set()
@@ -159,7 +167,7 @@ def _choose(candidates: list[Place], parent: str | None, mentioned: dict[str, in
     def score(item: tuple[int, Place]) -> tuple:
         rank, cand = item
         return (-(cand.province in parent_names or cand.name in parent_names and cand.level == "province"),
-                -mentioned.get(cand.province, 0), rank)
+                -mentioned.get(cand.province, 0), -(countries or {}).get(cand.country, 0), rank)
     return min(enumerate(candidates), key=score)[1]
 
 
