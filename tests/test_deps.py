@@ -102,3 +102,82 @@ def test_locks_are_hashed_split_and_match_pyproject():
 def test_setup_installs_with_hashes():
     setup = (ROOT / "bin" / "setup").read_text(encoding="utf-8")
     assert "--require-hashes -r requirements.lock -r requirements-dev.lock" in setup
+
+
+# --------------------------------------------------------------------------- DVC stage deps
+
+PROBE = """
+import json, sys
+from pipeline.cli import app
+try:
+    app(sys.argv[1:])
+except SystemExit as exc:
+    if exc.code not in (0, None):
+        raise
+files = sorted({m.__file__ for name, m in list(sys.modules.items())
+                if (name == "pipeline" or name.startswith("pipeline.")) and getattr(m, "__file__", None)})
+print(json.dumps(files))
+"""
+
+
+def _stages() -> dict:
+    import yaml
+
+    return yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+
+
+def _dep_paths(stage: dict) -> list[str]:
+    return [d if isinstance(d, str) else next(iter(d)) for d in stage["deps"]]
+
+
+@pytest.fixture(scope="module")
+def stage_modules(tmp_path_factory):
+    """The pipeline modules each DVC stage's command loads, run for real on a two-article corpus
+    (one .txt, one .html, with gold) with a single worker, so every module is loaded in this process."""
+    import json
+    import shutil
+    import subprocess
+
+    tmp = tmp_path_factory.mktemp("stages")
+    corpus, out = tmp / "corpus", tmp / "outputs"
+    (corpus / "gold").mkdir(parents=True)
+    name = "x02_business_wire"
+    shutil.copy(ROOT / "corpus" / f"{name}.txt", corpus / f"{name}.txt")
+    for suffix in (".jsonl", ".lines.json"):
+        shutil.copy(ROOT / "corpus" / "gold" / f"{name}{suffix}", corpus / "gold" / f"{name}{suffix}")
+    (corpus / "page.html").write_text(
+        "<html><head><title>Tea farmers</title></head><body><nav>Home | News</nav><article>"
+        "<h1>Tea farmers sell online</h1><p>HANGZHOU, March 3, 2021 - Farmers in Zhejiang province sold "
+        "3,000 mu of tea for 5 million yuan, up 12 percent, the Ministry of Commerce said on Tuesday.</p>"
+        "</article><footer>Copyright 2021</footer></body></html>", encoding="utf-8")
+    loaded = {}
+    for stage_name, stage in _stages().items():  # clean, extract, evaluate: in order, each needs the last
+        args = stage["cmd"].split()[1:]
+        args = [str(corpus) if a == "corpus" else str(out) if a == "outputs" else a for a in args]
+        args = ["1" if prev == "--workers" else a for prev, a in zip([""] + args, args)]
+        res = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=ROOT, capture_output=True, text=True,
+                             timeout=600)
+        assert res.returncode == 0, f"{stage_name}: {res.stderr[-2000:]}"
+        loaded[stage_name] = [Path(f).resolve().relative_to(ROOT).as_posix()
+                              for f in json.loads(res.stdout.strip().splitlines()[-1])]
+    return loaded
+
+
+@pytest.mark.parametrize("stage_name", sorted(_stages()))
+def test_dvc_stage_lists_every_module_it_runs(stage_modules, stage_name):
+    """Editing any module a stage loads must re-run the stage: each is a dep, or inside a folder dep."""
+    deps = _dep_paths(_stages()[stage_name])
+    for dep in deps:
+        assert (ROOT / dep).exists() or dep.startswith("outputs/"), f"{stage_name}: dep {dep} does not exist"
+    missing = [m for m in stage_modules[stage_name]
+               if not any(m == d or m.startswith(d.rstrip("/") + "/") for d in deps)]
+    assert not missing, f"dvc.yaml stage {stage_name!r} runs these modules but does not list them: {missing}"
+    assert "pipeline/settings.py" in stage_modules[stage_name]
+
+
+def test_probe_sees_lazy_imports(stage_modules):
+    """The extract stage loads the extractor, lexicon and quantulum3 wrapper lazily; the probe must see them."""
+    for module in ("pipeline/extract/extraction.py", "pipeline/components/lexicon.py",
+                   "pipeline/components/units.py", "pipeline/clean/offsets.py", "pipeline/read/sources.py"):
+        assert module in stage_modules["extract"], module
+    assert "pipeline/extract/extraction.py" not in stage_modules["clean"]
