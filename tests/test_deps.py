@@ -20,7 +20,7 @@ INDIRECT = {
     "lxml-html-clean": "imported by trafilatura under lxml 6",
 }
 # Which extras each folder may import from, besides the run-time set.
-EXTRAS_FOR = {"pipeline": ("dask",), "scripts": ("build",), "bench": ("bench",), "tests": ("test", "dask", "dvc")}
+EXTRAS_FOR = {"pipeline": ("dask", "dvc"), "scripts": ("build",), "bench": ("bench",), "tests": ("test", "dask", "dvc")}
 
 
 def _norm(name: str) -> str:
@@ -177,7 +177,7 @@ def test_dvc_stage_lists_every_module_it_runs(stage_modules, stage_name):
 
 def test_probe_sees_lazy_imports(stage_modules):
     """The extract stage loads the extractor, lexicon and quantulum3 wrapper lazily; the probe must see them."""
-    for module in ("pipeline/extract/extraction.py", "pipeline/components/lexicon.py",
+    for module in ("pipeline/extractor/extraction.py", "pipeline/components/lexicon.py",
                    "pipeline/components/units.py", "pipeline/clean/offsets.py", "pipeline/read/sources.py"):
         assert module in stage_modules["extract"], module
-    assert "pipeline/extract/extraction.py" not in stage_modules["clean"]
+    assert "pipeline/extractor/extraction.py" not in stage_modules["clean"]
