@@ -115,7 +115,8 @@ def test_references_without_semicolon_and_unclosed_head(settings):
 
 def test_language_is_detected_and_other_languages_are_skipped(settings, tmp_path):
     from pipeline.read.sources import discover
-    from pipeline.run.corpus import Extractor, process_corpus, process_document
+    from pipeline.extractor.extraction import Extractor
+    from pipeline.run.corpus import process_corpus, process_document
 
     assert cleaned("german_news.html", settings).language == "de"
     corpus = tmp_path / "corpus"

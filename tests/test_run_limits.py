@@ -53,7 +53,7 @@ def test_size_limit_comes_from_params(tmp_path, settings):
 def test_amount_too_big_for_a_float_keeps_its_document(tmp_path, settings):
     """Over 308 digits before "yuan" raised OverflowError and lost the whole document."""
     from pipeline.components.normalization import normalize_money, normalize_quantity
-    from pipeline.extract.extraction import lexicon_for
+    from pipeline.extractor.extraction import lexicon_for
     from pipeline.run.corpus import process_corpus
 
     lexicon = lexicon_for(settings)

@@ -70,7 +70,7 @@ SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’')\]]?\s+(?=[\"“‘(]?[A-Z0-
 TOKEN_BEFORE_DOT_RE = re.compile(r"(?:^|(?<=[\s(\"“‘]))([A-Za-z](?:[A-Za-z.]{0,10}))\.$")
 DOTTED_ACRONYM_RE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
 # How far into the first paragraph a dateline may name the outlet.
-DATELINE_CHARS = 80
+DATELINE_CHARS = 200  # a one-line page can glue the title before the dateline
 SOURCE_RE = re.compile(r"\bSource\s*:\s*([A-Z][\w.'’&-]*(?:\s+(?!Updated\b)[A-Z][\w.'’&-]*){0,4})")
 MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
 MONTH_NUM = {m: i for i, m in enumerate(MONTHS.split("|"), start=1)}
@@ -81,9 +81,13 @@ DATE_PATTERNS = (
     re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<mon>{MONTHS})[a-z]*\.?,?\s+(?P<y>\d{{4}})\b", re.I),
     re.compile(r"\b(?P<d>[0-2]\d|3[01])\.(?P<m>0[1-9]|1[0-2])\.(?P<y>(?:19|20)\d\d)\b"),  # "Date 03.12.2020"
 )
-# Where a page states its date when no byline does: the blocks before the body
-# and the start of the first body block (a dateline "--Nov. 7, 2022--").
-HEADER_DATELINE_CHARS = 200
+# Where a page states its date when no byline or dateline does: a short line
+# before the body that is a date and a time and little else.
+HEADER_DATELINE_CHARS = 120
+DATELINE_MAX_OTHER_WORDS = 2
+DATELINE_NOISE_RE = re.compile(
+    r"\b\d{1,2}[:.]\d{2}\b|\b(?:[AaPp]\.?[Mm]\.?|[A-Z]{2,4}(?:[+-]\d{1,2})?)\b|[|:,()\-–]|\b(?i:updated|"
+    r"published|posted|last|ago|an|a|hours?|minutes?|days?|on|at|date|time|mon|tue|wed|thu|fri|sat|sun)\w*\b")
 
 
 @dataclass(frozen=True)
@@ -434,13 +438,22 @@ def _is_dateline_only(text: str, vocab: Vocabulary) -> bool:
 
 
 def _header_texts(raw: str, blocks: list[Block]) -> list[str]:
-    """Blocks up to the first body block, and that block's first characters."""
+    """Blocks before the first body block that are a date line and little else
+    ("March 3, 2023 5:42 PM GMT+1 Updated an hour ago", "Tue 16 Jan 2024 17.45 GMT"):
+    a timestamp of the article. A date inside a menu or social bar is the day's
+    date of the site, not the article's, and is not taken."""
     out = []
     for block in blocks:
         if block.kind == BODY:
-            out.append(raw[block.start:min(block.end, block.start + HEADER_DATELINE_CHARS)])
             break
-        out.append(raw[block.start:block.end])
+        text = raw[block.start:block.end]
+        if len(text) > HEADER_DATELINE_CHARS:
+            continue
+        rest = text
+        for pattern in DATE_PATTERNS:
+            rest = pattern.sub(" ", rest)
+        if rest != text and len(DATELINE_NOISE_RE.sub(" ", rest).split()) <= DATELINE_MAX_OTHER_WORDS:
+            out.append(text)
     return out
 
 

@@ -15,12 +15,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from text_to_num import text2num
 
 UNITS_VOCABULARY = "vocabulary.yml"
+CURRENCIES = "currencies.yml"  # generated from CLDR by scripts/build_currencies.py
+# Scale words after which "and" continues a spelled-out number ("one hundred and twenty").
+AND_AFTER = ("hundred", "thousand", "million", "billion", "trillion")
+MAX_NUMBER_JOINTS = 11
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 
 
@@ -41,7 +47,8 @@ class Lexicon:
     scales: dict[str, int]
     attached_scales: dict[str, int]
     qualifiers: dict[str, str]  # phrase (lower case) -> qualifier
-    number_words: dict[str, int]
+    number_words: dict[str, int]  # phrases text2num does not read: "a hundred", "half a million"
+    number_tokens: frozenset[str]  # words text2num reads: "one" ... "ninety", "hundred", "million"
     percent_units: tuple[str, ...]
     units: dict[str, str]  # surface form -> quantulum3 unit name
     units_dir: Path  # models/units: quantulum3 custom units, SI factors
@@ -51,6 +58,7 @@ class Lexicon:
     money_scaled_re: re.Pattern
     percent_re: re.Pattern
     quantity_re: re.Pattern
+    spelled_number_re: re.Pattern  # a scaled or spelled-out number, for normalization
 
     def qualifier_of(self, text: str) -> tuple[str, str]:
         """Split a leading qualifier off `text`: (qualifier, rest)."""
@@ -60,18 +68,23 @@ class Lexicon:
                 return self.qualifiers[phrase], text[len(phrase) + 1:]
         return "exact", text
 
-    def number_value(self, token: str) -> float | None:
+    def number_value(self, token: str) -> Decimal | None:
+        """The exact value of one number: "1,400", "2.5", "twenty-five", "one hundred and twenty", "a hundred"."""
         token = token.strip()
-        low = token.lower()
+        low = " ".join(token.lower().split())
         if low in self.number_words:
-            return float(self.number_words[low])
-        if "-" in low or " " in low:  # "twenty-five"
-            head, _, tail = low.replace(" ", "-").partition("-")
-            if head in self.number_words and tail in self.number_words:
-                return float(self.number_words[head] + self.number_words[tail])
+            return Decimal(self.number_words[low])
+        if any(c.isalpha() for c in low):
+            words = low.replace("-", " ").split()
+            if not words or any(w not in self.number_tokens and w != "and" for w in words):
+                return None
+            try:
+                return Decimal(text2num(" ".join(words), "en"))
+            except ValueError:
+                return None
         try:
-            return float(token.replace(",", ""))
-        except ValueError:
+            return Decimal(token.replace(",", ""))
+        except InvalidOperation:
             return None
 
 
@@ -91,55 +104,75 @@ def load_lexicon(path: Path, units_dir: Path | None = None) -> Lexicon:
     """
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     units_dir = Path(units_dir) if units_dir is not None else path.parent.parent / "units"
+    cldr = yaml.safe_load((path.parent / CURRENCIES).read_text(encoding="utf-8"))
+    # CLDR's names and symbols, then the hand entries, which win ("¥" is the yuan in Chinese outlets).
+    currency_prefix = {**cldr["currency_prefix"], **data["currency_prefix"]}
+    currency_suffix = {k.lower(): v for table in (cldr["currency_suffix"], data["currency_suffix"])
+                       for k, v in table.items()}
     qualifiers = {p.lower(): q for q, phrases in data["qualifiers"].items() for p in phrases}
     units = load_units(units_dir)
     number_words = {k.lower(): v for k, v in data["number_words"].items()}
+    number_tokens = frozenset(w.lower() for w in data["number_tokens"])
 
     qual = f"(?i:{_alternation(qualifiers)})"  # "About 300 kilometers" at a sentence start
     scale = _alternation(data["scales"])
     attached = _alternation(data["attached_scales"])
-    # A number, optionally scaled: "7.5 billion", "3m", "1,400".
-    num = rf"{NUMBER}(?:\s?{scale}\b|{attached}\b)?"
+    # A number, optionally scaled: "7.5 billion", "3m", "1,400", "171-million".
+    num = rf"{NUMBER}(?:[\s-]?{scale}\b|{attached}\b)?"
     conn = r"\s?(?:-|–|—|\bto\b|\band\b)\s?"
-    prefix = _alternation(data["currency_prefix"])
-    suffix = _alternation(data["currency_suffix"])
+    prefix = _alternation(currency_prefix)
+    suffix = _alternation(currency_suffix)
     # No start right after a comma or digit: "1,000,000,..." must be read once, not from every comma.
     lead = rf"(?<![\w.,$¥€£])(?:{qual}\s)?"
-    tens = _alternation([w for w, v in number_words.items() if v >= 20 and v % 10 == 0 and " " not in w])
-    ones = _alternation([w for w, v in number_words.items() if v < 10])
-    words = _alternation(number_words)
-    word_num = rf"(?:{tens}[-\s]{ones}|{words})"
+    # Spelled-out numbers: a lexicon phrase, or a run of number tokens ("one hundred and twenty",
+    # "twenty-five"). The run is bounded (the longest news number in words, "nine hundred and
+    # ninety-nine thousand nine hundred and ninety-nine", has 8 joints), so a line of 5,000
+    # number words costs a bounded amount per start, not the whole rest of the line.
+    token = rf"{_alternation(number_tokens)}\b"
+    joint = rf"(?:[\s-]|(?:{'|'.join(f'(?<={w})' for w in AND_AFTER)})\sand\s)"
+    word_num = rf"(?:{_alternation(number_words)}\b|{token}(?:{joint}{token}){{0,{MAX_NUMBER_JOINTS}}})"
+    # Money in words needs its scale ("two billion yuan", "half a million dollars"): "No one won" is not KRW.
+    scaled_end = "(?:" + "|".join(f"(?<={w})" for w in ("thousand", "million", "billion", "trillion")) + ")"
+    money_words = rf"\b(?i:{word_num}){scaled_end}"
 
     money_prefix_re = re.compile(
-        rf"{lead}(?P<cur>{prefix})\s?(?P<n1>{num})(?:{conn}(?:{prefix})?\s?(?P<n2>{num}))?(?![\w$])"
+        rf"{lead}(?P<cur>{prefix})\s?(?P<n1>{num})(?:{conn}(?P<second>(?:{prefix})?\s?(?P<n2>{num})))?(?![\w$])"
     )
+    # "120 million yuan", "1.2-billion-yuan", "a 50-yuan note".
     money_suffix_re = re.compile(
-        rf"{lead}(?P<n1>{num})(?:{conn}(?P<n2>{num}))?\s(?P<cur>{suffix})\b", re.I
+        rf"{lead}(?P<n1>{num}|{money_words})(?:{conn}(?P<second>(?P<n2>{num})))?[\s-](?P<cur>{suffix})\b", re.I
     )
     scaled_only = {k.lower(): v for k, v in data.get("scaled_only_currency", {}).items()}
     money_scaled_re = re.compile(
-        rf"{lead}(?P<n1>{NUMBER}\s?{scale})(?:{conn}(?P<n2>{NUMBER}\s?{scale}))?\s(?P<cur>{_alternation(scaled_only)})\b",
+        rf"{lead}(?P<n1>{NUMBER}[\s-]?{scale})(?:{conn}(?P<second>(?P<n2>{NUMBER}[\s-]?{scale})))?"
+        rf"\s(?P<cur>{_alternation(scaled_only)})\b",
         re.I,
     )
     percent_units = tuple(data["percent_units"])
     pct = _alternation(percent_units)
+    # u1: the first number's own "%" ("7% and 9%" are two amounts, "7 and 9%" one range).
     percent_re = re.compile(
-        rf"{lead}(?P<n1>{NUMBER}|\b{word_num})\s?%?(?:{conn}(?P<n2>{NUMBER}|{word_num}))?\s?(?P<unit>{pct})(?!\w)",
+        rf"{lead}(?P<n1>{NUMBER}|\b{word_num})\s?(?P<u1>%)?(?:{conn}(?P<second>(?P<n2>{NUMBER}|{word_num})))?"
+        rf"\s?(?P<unit>{pct})(?!\w)",
         re.I,
     )
     unit_alt = _alternation(units)
     # "160 metric tons", "two tonnes", "100-square-meter apartment", "5-kilogram box".
     unit_joined = unit_alt.replace(r"\s", "[-\\s]")
     quantity_re = re.compile(
-        rf"{lead}(?P<n1>{num}|\b(?i:{word_num}))(?:{conn}(?P<n2>{num}))?(?:\s?|-)(?P<unit>{unit_joined})(?![\w/])"
+        rf"{lead}(?P<n1>{num}|\b(?i:{word_num}))(?:{conn}(?P<second>(?P<n2>{num})))?(?:\s?|-)"
+        rf"(?P<unit>{unit_joined})(?![\w/])"
     )
+    # A scaled or spelled-out number inside a span, for normalization ("3.2 million", "twenty-five").
+    spelled_number_re = re.compile(rf"(?<![\d.,])(?:{NUMBER}(?:[\s-]?{scale}\b|{attached}\b)|\b(?i:{word_num}))")
     return Lexicon(
-        currency_prefix=dict(data["currency_prefix"]),
-        currency_suffix={k.lower(): v for k, v in data["currency_suffix"].items()},
+        currency_prefix=currency_prefix,
+        currency_suffix=currency_suffix,
         scales={k.lower(): int(v) for k, v in data["scales"].items()},
         attached_scales={k.lower(): int(v) for k, v in data["attached_scales"].items()},
         qualifiers=qualifiers,
         number_words=number_words,
+        number_tokens=number_tokens,
         percent_units=percent_units,
         units=units,
         units_dir=units_dir,
@@ -149,6 +182,7 @@ def load_lexicon(path: Path, units_dir: Path | None = None) -> Lexicon:
         money_scaled_re=money_scaled_re,
         percent_re=percent_re,
         quantity_re=quantity_re,
+        spelled_number_re=spelled_number_re,
     )
 
 

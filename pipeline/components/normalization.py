@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import math
 import re
 from decimal import Decimal
 from functools import lru_cache
@@ -37,44 +36,56 @@ FISCAL_RE = re.compile(r"\b(?:fiscal(?: year)?|FY)\s?", re.I)
 # A month or month-day without a year resolving further ahead than this is read as last year's.
 FUTURE_WITHOUT_YEAR_DAYS = 92
 PRECISION_FORMAT = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+# A float holds about 1.8e308: an amount with more digits than that is a garbled table, not an amount.
+MAX_DIGITS = 308
+# quantulum3 reads numbers as floats (15 significant digits exact) and its parse time grows about
+# with the cube of a digit run (60 digits 0.18 s, 400 digits 70 s): a longer run gets no value.
+QUANTITY_DIGITS_RE = re.compile(r"\d(?:,?\d){15,}")
 
 
 # --------------------------------------------------------------------------- amounts
 
 
-def _scaled(text: str, lexicon: Lexicon) -> float | None:
-    """The value of one number with its scale: "7.5 billion" -> 7.5e9, "3m" -> 3e6."""
+def _scaled(text: str, lexicon: Lexicon) -> Decimal | None:
+    """The exact value of one number with its scale: "7.5 billion" -> 7500000000, "3m", "171-million",
+    "5 crore", "two billion", "half a million"."""
     m = NUMBER_RE.search(text)
     if m is None:
         return lexicon.number_value(text)
-    value = float(m.group(0).replace(",", ""))
-    rest = text[m.end():].strip().lower()
-    word = rest.split()[0] if rest else ""
-    if word in lexicon.scales:
-        value *= lexicon.scales[word]
-    elif rest[:2] in lexicon.attached_scales and text[m.end():m.end() + 1].isalpha():
-        value *= lexicon.attached_scales[rest[:2]]
-    elif rest[:1] in lexicon.attached_scales and text[m.end():m.end() + 1].isalpha():
-        value *= lexicon.attached_scales[rest[:1]]
-    return value if math.isfinite(value) else None  # over 308 digits: not a float, left unparsed
+    value = Decimal(m.group(0).replace(",", ""))
+    glued = text[m.end():m.end() + 1].isalpha()
+    rest = text[m.end():].lstrip(" -\u00a0").lower()
+    for word in sorted(lexicon.scales, key=len, reverse=True):  # "lakh crore" before "lakh"
+        if rest.startswith(word) and not rest[len(word):len(word) + 1].isalpha():
+            return value * lexicon.scales[word]
+    if glued:
+        for n in (2, 1):
+            if rest[:n] in lexicon.attached_scales:
+                return value * lexicon.attached_scales[rest[:n]]
+    return value
 
 
-def _number(value) -> int | float:
-    """Integers as int (7500000000, not 7.5e9); a Decimal exactly, a float rounded to kill float noise."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if not math.isfinite(value):
+def _number(value: Decimal | None) -> int | float | None:
+    """An exact Decimal as JSON wants it: int when whole (7500000000, not 7.5e9), else float.
+
+    A value of more digits than a float can hold (an amount of 400 digits in a
+    garbled table) is no amount: None.
+    """
+    if value is None or not value.is_finite() or value.adjusted() >= MAX_DIGITS:
         return None
-    rounded = round(value, 6)
-    return int(rounded) if rounded == int(rounded) else rounded
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def _split_range(body: str, lexicon: Lexicon) -> list[str]:
     """Two sides of "30 to 60", "5 million-8 million"; one element if no range."""
+    if lexicon.number_value(body) is not None:  # "one hundred and twenty" is one number
+        return [body]
     parts = [p for p in RANGE_SPLIT_RE.split(body, maxsplit=1) if p.strip()]
     if len(parts) == 2:
         head = parts[1].strip().split()[0].lower() if parts[1].strip() else ""
-        if head[:1].isdigit() or head.split("-")[0] in lexicon.number_words:
+        first = head.split("-")[0]
+        if head[:1].isdigit() or first in lexicon.number_tokens or any(
+                w.startswith(first) for w in lexicon.number_words):
             return parts
     return parts[:1]
 
@@ -91,8 +102,8 @@ def normalize_money(text: str, lexicon: Lexicon) -> dict:
         low = body.lower()
         suffixes = {**lexicon.scaled_only_currency, **lexicon.currency_suffix}
         for form, code in sorted(suffixes.items(), key=lambda kv: -len(kv[0])):
-            if low.endswith(" " + form) or low.endswith("\u00a0" + form):
-                currency, body = code, body[: -len(form)].strip()
+            if low.endswith(form) and low[-len(form) - 1:-len(form)] in (" ", "\u00a0", "-"):  # "50-yuan"
+                currency, body = code, body[: -len(form) - 1].strip()
                 break
     for form in sorted(lexicon.currency_prefix, key=len, reverse=True):  # "$2 billion and $3 billion"
         body = body.replace(form, "")
@@ -101,22 +112,20 @@ def normalize_money(text: str, lexicon: Lexicon) -> dict:
     if len(values) == 2 and values[1] is not None and values[0] is not None:
         # "5 to 8 million yuan": the scale of the second number applies to the first.
         if values[0] < values[1] and NUMBER_RE.fullmatch(sides[0].strip() or "x"):
-            scale = _scale_of(sides[1], lexicon)
-            values[0] = values[0] * scale
-    out: dict = {"amount": _number(values[0]) if values and values[0] is not None else None,
-                 "currency": currency, "qualifier": qualifier}
+            values[0] = values[0] * _scale_of(sides[1], lexicon)
+    out: dict = {"amount": _number(values[0]) if values else None, "currency": currency, "qualifier": qualifier}
     if len(values) == 2 and values[1] is not None:
         out["amount_max"] = _number(values[1])
     return out
 
 
-def _scale_of(text: str, lexicon: Lexicon) -> float:
+def _scale_of(text: str, lexicon: Lexicon) -> Decimal:
     m = NUMBER_RE.search(text)
     if m is None:
-        return 1.0
+        return Decimal(1)
     value = _scaled(text, lexicon)
-    base = float(m.group(0).replace(",", ""))
-    return value / base if base and value else 1.0
+    base = Decimal(m.group(0).replace(",", ""))
+    return value / base if base and value else Decimal(1)
 
 
 def normalize_percent(text: str, lexicon: Lexicon) -> dict:
@@ -132,7 +141,7 @@ def normalize_percent(text: str, lexicon: Lexicon) -> dict:
     body = body.replace("%", " ").strip()
     sides = _split_range(body, lexicon)
     values = [lexicon.number_value(s) for s in sides]
-    out: dict = {"value": _number(values[0]) if values and values[0] is not None else None, "qualifier": qualifier}
+    out: dict = {"value": _number(values[0]) if values else None, "qualifier": qualifier}
     if len(values) == 2 and values[1] is not None:
         out["value_max"] = _number(values[1])
     if points:
@@ -143,16 +152,27 @@ def normalize_percent(text: str, lexicon: Lexicon) -> dict:
 def normalize_quantity(text: str, lexicon: Lexicon) -> dict:
     """{"value", "unit", "value_si", "unit_si", "qualifier", ["value_max"]} for a QUANTITY span.
 
-    The qualifier ("about", "more than") is the lexicon's; the rest is
+    The qualifier ("about", "more than") is the lexicon's; spelled-out and
+    scaled numbers ("one hundred and twenty", "half a million", "3.2 million")
+    are read exactly by the lexicon, as for MONEY, and handed to quantulum3 as
+    digits (it reads "half a million tonnes" as 1,500,000); the rest is
     quantulum3's reading of the span, unit names as quantulum3 names them.
     """
     qualifier, body = lexicon.qualifier_of(text)
-    read = read_quantity(body, lexicon.units_dir)
-    out: dict = {"value": _number(read["value"]) if read["value"] is not None else None,
-                 "qualifier": qualifier, "unit": read["unit"]}
+
+    def digits(m: re.Match) -> str:
+        value = _scaled(m.group(0), lexicon)
+        return m.group(0) if value is None or _number(value) is None else f"{value:f}"
+
+    body = lexicon.spelled_number_re.sub(digits, body)
+    if QUANTITY_DIGITS_RE.search(body):  # the unit only
+        read = {"value": None, "unit": read_quantity(QUANTITY_DIGITS_RE.sub("1", body), lexicon.units_dir)["unit"]}
+    else:
+        read = read_quantity(body, lexicon.units_dir)
+    out: dict = {"value": _number(read["value"]), "qualifier": qualifier, "unit": read["unit"]}
     if "value_max" in read:
         out["value_max"] = _number(read["value_max"])
-    if "value_si" in read:
+    if "value_si" in read and _number(read["value_si"]) is not None:
         out["value_si"] = _number(read["value_si"])
         out["unit_si"] = read["unit_si"]
     return out

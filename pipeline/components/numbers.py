@@ -84,11 +84,18 @@ def find_amounts(text: str, lexicon: Lexicon) -> list[tuple[int, int, str]]:
                 out.append((start, end, label))
                 continue
             if m.group("n2") and AND_RE.search(matched) and text[max(0, start - 8):start].lower() != "between ":
-                # "and" joins two amounts only after "between"; otherwise keep the first.
-                if label == "MONEY" and m.re is lexicon.money_prefix_re:
-                    end = m.end("n1")
-                else:
-                    continue
+                # "and" joins two amounts into a range only after "between". Otherwise, when the
+                # first carries its own currency or "%", they are two amounts ("$2 billion and
+                # $3 billion", "7% and 9%"); when it does not ("7 and 9 percent"), neither is kept.
+                second = m.start("second")
+                if m.re is lexicon.money_prefix_re:
+                    out.append((start, m.end("n1"), label))
+                    if second != m.start("n2"):
+                        out.append((second, end, label))
+                elif label == "PERCENT" and m.group("u1"):
+                    out.append((start, m.end("u1"), label))
+                    out.append((second, end, label))
+                continue
             out.append((start, end, label))
     money = {(s, e) for s, e, label in out if label == "MONEY"}
     return [(s, e, label) for s, e, label in out if label != "QUANTITY" or (s, e) not in money]

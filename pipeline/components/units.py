@@ -15,6 +15,7 @@ vocabulary.
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -42,13 +43,14 @@ def _decimal(spec) -> Decimal:
     return Decimal(text)
 
 
-def clean_float(value: float) -> Decimal:
+def clean_float(value: float) -> Decimal | None:
     """quantulum3's float as the decimal the text wrote: 32299999999.999996 -> 32300000000.
 
     News numbers have far fewer than 15 significant digits, so rounding to 15
-    removes binary noise and nothing the text said.
+    removes binary noise and nothing the text said. An infinite float (a
+    number of 400 digits) is no value: None.
     """
-    return Decimal(f"{value:.15g}")
+    return Decimal(f"{value:.15g}") if math.isfinite(value) else None
 
 
 @dataclass
@@ -128,14 +130,13 @@ def read_quantity(text: str, units_dir: Path) -> dict:
     value = clean_float(first.value)
     value_max = None
     if first.uncertainty:  # "5 to 10 tonnes" is 7.5 +- 2.5 to quantulum3
-        spread = clean_float(first.uncertainty)
         value, value_max = clean_float(first.value - first.uncertainty), clean_float(first.value + first.uncertainty)
-        if spread == 0:
-            value_max = None
     elif len(chosen) == 2:  # "5 million tonnes-8 million tonnes"
         value_max = clean_float(chosen[1].value)
     unit = first.unit.name if first.unit.name not in NO_UNIT else None
     out: dict = {"value": value, "unit": unit}
+    if value is None:
+        return out
     if value_max is not None:
         out["value_max"] = value_max
     entity = first.unit.entity.name

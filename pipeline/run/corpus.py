@@ -259,13 +259,16 @@ def _escaped(name: str) -> str:
 
 def _start_pool(settings: Settings, workers: int, extract: bool, cleaned_from: Path | None, dask: str | None):
     """Load the pipeline here, then start the workers (which inherit it when forked)."""
-    from pipeline.extractor.extraction import Extractor
-
     if dask:
+        from pipeline.extractor.extraction import Extractor
         from pipeline.run.distributed import DaskPool
 
         return DaskPool(dask, settings, extract, Extractor)
-    extractor = Extractor(settings) if extract else None
+    extractor = None
+    if extract:  # a clean-only run never imports spaCy
+        from pipeline.extractor.extraction import Extractor
+
+        extractor = Extractor(settings)
 
     def work(payloads: list[tuple[SourceFile, bytes]]) -> list[DocumentResult]:
         return process_documents([s for s, _ in payloads], settings, extractor, cleaned_from,
