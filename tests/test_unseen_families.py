@@ -93,3 +93,20 @@ def test_html_entities_are_visible_text_with_offsets_into_the_page():
         assert page[e.start:e.end].replace("&amp;", "&").startswith(e.text.split()[0]), e
     texts = {e.text for e in entities}
     assert "120 million yuan" in texts and "Alibaba Group" in texts
+
+
+@pytest.mark.parametrize("text,expected,absent", [
+    ("QatarEnergy and ConocoPhillips signed a supply deal.", {("ORG", "QatarEnergy"), ("ORG", "ConocoPhillips")}, set()),
+    ("Rivals such as RoboNeat and DealBee grew fast.", {("ORG", "RoboNeat"), ("ORG", "DealBee")}, set()),
+    ("Zhiyun, a Shenzhen-based startup, raised money.", {("ORG", "Zhiyun"), ("PLACE", "Shenzhen")}, set()),
+    ("said Grace Cheung, an analyst at Jefferies, on Monday.", {("ORG", "Jefferies")}, set()),
+    ("Italy's Snam bought a second floating unit.", {("ORG", "Snam"), ("PLACE", "Italy")}, set()),
+    ("South Korea's Kospi gained 0.6% on Monday.", set(), {("ORG", "Kospi")}),
+    ("The Korea International Trade Association (KITA) expects growth. KITA said so.",
+     {("ORG", "Korea International Trade Association"), ("ORG", "KITA")}, {("PLACE", "KITA")}),
+    ("Workers in Heidelberg and Pittsburgh protested.", {("PLACE", "Heidelberg"), ("PLACE", "Pittsburgh")}, set()),
+])
+def test_unknown_organizations_and_minor_places_from_context(text, expected, absent):
+    found = _spans(text)
+    assert expected <= found, found
+    assert not (absent & found), found

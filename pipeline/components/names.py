@@ -53,6 +53,16 @@ ORG_LIST_BEFORE_RE = re.compile(r"\b(?i:companies|firms|platforms|startups|start
                                 r"lenders|banks|groups|apps|marketplaces|suppliers|operators|players)\s+"
                                 r"(?:such as|including|like)\s+(?:[A-Z][\w.&-]*(?:\s[A-Z][\w.&-]*)?,\s+)*"
                                 r"(?:and\s+|or\s+)?$")
+# "shares of X", "CEO of X", "an analyst at X", "head of procurement at X": an organization follows.
+ORG_CUE_BEFORE_RE = re.compile(r"\b(?i:shares|stock|stake|CEO|chief executive|chairman|chairwoman|president|founder|"
+                               r"co-founder|spokesperson|spokesman|spokeswoman|director|analysts?|economists?|"
+                               r"executives?|officials?|employees?|staff|engineers?|researchers?|"
+                               r"head of [a-z]+|chief [a-z]+ officer|such as|including) (?:of |at |for )?$")
+# "Germany's Uniper", "Tata Group's Agratas": an unknown name owned by a known country or body.
+POSSESSOR_RE = re.compile(r"((?:[A-Z][\w.&-]*\s){0,3}[A-Z][\w.&-]*)['’]s $")
+OWNED_ACTS_RE = re.compile(r"^,? (?:said|says|signed|agreed|bought|sold|announced|will|would|plans|has|had|"
+                           r"reported|posted|raised|cut|chief|CEO|shares|in (?:January|February|March|April|May|"
+                           r"June|July|August|September|October|November|December))\b")
 # Internal capitals make a company name: "QatarEnergy", "ConocoPhillips", "RoboNeat".
 CAMEL_CASE_RE = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z0-9]+)+")
 
@@ -72,16 +82,26 @@ def place_evidence(doc: Doc, start: int, end: int, gaz: Gazetteer) -> bool:
     return span.text.isupper() and not text[line_start:span.start_char].strip()
 
 
-def org_shape_or_cue(doc: Doc, start: int, end: int) -> bool:
+def org_shape_or_cue(doc: Doc, start: int, end: int, gaz: Gazetteer | None = None,
+                     shapes: NameShapes | None = None) -> bool:
     """A capitalized name the gazetteers do not know reads as an organization from its
-    shape (internal capitals) or from what surrounds it (an appositive, a list of firms)."""
+    shape (internal capitals) or from what surrounds it: an appositive ("X, a Hangzhou-based
+    startup"), a list of firms ("platforms such as X and Y"), a role ("an analyst at X",
+    "shares of X"), or a known country or body owning it ("Italy's Snam")."""
     text = doc_text(doc)
     span = doc[start:end]
     if end - start == 1 and CAMEL_CASE_RE.fullmatch(span.text):
         return True
     if ORG_APPOSITIVE_RE.match(text[span.end_char:span.end_char + 80]):
         return True
-    return bool(ORG_LIST_BEFORE_RE.search(text[max(0, span.start_char - 120):span.start_char]))
+    before = text[max(0, span.start_char - 120):span.start_char]
+    if ORG_LIST_BEFORE_RE.search(before) or ORG_CUE_BEFORE_RE.search(before[-60:]):
+        return True
+    m = POSSESSOR_RE.search(before[-60:])
+    if m and gaz is not None and OWNED_ACTS_RE.match(text[span.end_char:span.end_char + 30]):
+        owner = m.group(1)  # "Italy's Snam bought": a country's company acts; "Korea's Kospi gained" is an index
+        return any(p.level == "country" for p in gaz.place_candidates(owner))
+    return False
 
 
 def _person_tokens(doc: Doc) -> frozenset[int]:
@@ -484,7 +504,7 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
         return [Span(doc, start, end, label=BLOCK_LABEL)]
     if (_after_credit_cue(doc, start, shapes) and doc[start].text.title() not in shapes.surnames
             and not set(range(start, end)) & _person_tokens(doc)) or _after_org_cue(doc, start, end, shapes, gaz):
-        return [Span(doc, start, end, label="ORG")]
+        return [Span(doc, a, b, label="ORG") for a, b in _and_parts(doc, start, end)]  # "makers Resonac and JSR"
     if _has_head(doc, start, end, shapes) and doc[end - 1].text not in shapes.not_org_heads:
         return [Span(doc, start, end, label="ORG")]
     if end - start >= 2 and _last_is_designator(doc, end, shapes) and doc[end - 1].text[0].isupper():
@@ -494,18 +514,32 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
         return [Span(doc, start, end if plural else stop, label="PLACE")]
     if after is not None and after[1]:
         return [Span(doc, start, end, label="PLACE")]
+    if not gaz.place_candidates(text) and not set(range(start, end)) & _person_tokens(doc) and \
+            ORG_CUE_BEFORE_RE.search(doc_text(doc)[max(0, doc[start].idx - 60):doc[start].idx]):
+        return [Span(doc, a, b, label="ORG") for a, b in _and_parts(doc, start, end)]  # "Shares of Allegheny Cell"
     found = _gazetteer_spans(doc, start, end, gaz, shapes)
     persons = _person_tokens(doc)
     if not found and not (set(range(start, end)) & persons):
-        ands = [k for k in range(start + 1, end - 1) if doc[k].text == "and"]
-        parts = list(zip([start, *[k + 1 for k in ands]], [*ands, end]))
-        if all(b - a <= 3 and not doc[a].is_stop for a, b in parts) and org_shape_or_cue(doc, start, parts[0][1]):
+        parts = _and_parts(doc, start, end)
+        if all(b - a <= 3 and not doc[a].is_stop for a, b in parts) and org_shape_or_cue(doc, start, parts[0][1], gaz,
+                                                                                          shapes):
             return [Span(doc, a, b, label="ORG") for a, b in parts]  # "such as RoboNeat and DealBee"
     taken = {k for span in found for k in range(span.start, span.end)}
     for k in range(start, end):  # "QatarEnergy and ConocoPhillips": each camel-case name on its own
         if k not in taken and k not in persons and CAMEL_CASE_RE.fullmatch(doc[k].text):
             found.append(Span(doc, k, k + 1, label="ORG"))
     return sorted(found, key=lambda span: span.start)
+
+
+def _and_parts(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
+    """The names a run coordinates with "and": "Resonac and JSR" -> [Resonac, JSR]."""
+    ands = [k for k in range(start + 1, end - 1) if doc[k].text == "and"]
+    return list(zip([start, *[k + 1 for k in ands]], [*ands, end]))
+
+
+def person_last_name(doc: Doc, text: str) -> bool:
+    """`text` is the last name of a multi-word PERSON of the Doc ("Lincoln said" after "Ed Lincoln")."""
+    return any(e[-1].text == text for e in _persons(doc))
 
 
 def _first_level(text: str, gaz: Gazetteer) -> bool:

@@ -14,13 +14,15 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline.components.names import BLOCK_LABEL, NameDataUser, place_evidence
+from pipeline.components.names import BLOCK_LABEL, NameDataUser, org_shape_or_cue, person_last_name, place_evidence
 from pipeline.components.spans import doc_text
 
 SPANS_KEY = "news_rules"
 NER_LABELS = {"ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE"}
 STRIP_LEADING = {"the", "The"}
-ACRONYM_AFTER_RE = re.compile(r"\s*\(\s*([A-Z][A-Z&]{1,9})\s*\)")
+# "Korea International Trade Association (KITA)", "... Information Technology (MeitY)",
+# "Federal Network Agency (Bundesnetzagentur)": a short form or native name in brackets.
+ACRONYM_AFTER_RE = re.compile(r"\s*\(\s*([A-Z][A-Za-z&+]{1,24})\s*\)")
 # A line reads as a Title Case headline when this share of its longer words is capitalized.
 HEADLINE_CAPITALIZED_SHARE = 0.7
 HEADLINE_MIN_WORDS = 4
@@ -83,12 +85,16 @@ class EntityResolver(NameDataUser):
             if span.label_ == "PLACE" and shapes is not None and len(span) >= 2 and \
                     span[-1].text.lower() in shapes.designators and span[-1].text[0].isupper():
                 names.setdefault(span[:-1].text, "PLACE")
-        # "Industrial and Commercial Bank of China (ICBC)": the acronym names the same body.
+        # "Industrial and Commercial Bank of China (ICBC)": the bracketed short form names the
+        # same body, whatever the gazetteer says of the letters ("KITA" is also a Japanese ward).
+        defined: set[str] = set()
         for span in spans:
             if span.label_ == "ORG":
                 m = ACRONYM_AFTER_RE.match(doc_text(doc), span.end_char)
-                if m:
-                    names.setdefault(m.group(1), "ORG")
+                if m and (m.group(1).isupper() or sum(c.isupper() for c in m.group(1)) >= 2
+                          or len(span) >= 2 and m.group(1) not in doc_text(doc)[span.start_char:span.end_char]):
+                    names[m.group(1)] = "ORG"
+                    defined.add(m.group(1))
         names = {k: v for k, v in names.items() if len(k) >= 3 and k[0].isupper()}
         if not names:
             return spans
@@ -96,7 +102,8 @@ class EntityResolver(NameDataUser):
         covered = set()
         for span in spans:
             label = span.label_
-            if label in ("ORG", "PLACE") and (span.start, span.end) not in rule_keys and span.text in names:
+            if label in ("ORG", "PLACE") and span.text in names and (
+                    (span.start, span.end) not in rule_keys or span.text in defined):
                 label = names[span.text]
             out.append(span if label == span.label_ else Span(doc, span.start, span.end, label=label))
             covered.update(range(span.start, span.end))
@@ -159,6 +166,8 @@ class EntityResolver(NameDataUser):
             return None  # the model guesses wildly on Title Case Headlines
         if shapes is not None and text in shapes.not_places:
             return None  # "Earth", "the Milky Way"
+        if end - start == 1 and person_last_name(doc, text):
+            return None  # "Lincoln said", after "Ed Lincoln": the person
         if gaz is not None:
             if label == "ORG" and gaz.place_candidates(text) and not gaz.org(text):
                 label = "PLACE"
@@ -167,7 +176,7 @@ class EntityResolver(NameDataUser):
             elif not gaz.place_candidates(text) and not gaz.org(text):
                 # Unknown to the gazetteers: the model's least reliable guesses. Keep them only
                 # with evidence in the text; a "place" with an organization's cue is one.
-                org_cue = _org_evidence(doc, start, end, shapes)
+                org_cue = _org_evidence(doc, start, end, shapes, gaz)
                 if label == "PLACE" and not place_evidence(doc, start, end, gaz):
                     if not org_cue:
                         return None
@@ -177,28 +186,18 @@ class EntityResolver(NameDataUser):
         return Span(doc, start, end, label=label)
 
 
-# What makes an unknown name an organization: "shares of X", "CEO of X", "X said", "X, a ... startup".
-ORG_CUE_BEFORE_RE = re.compile(r"(?:\b(?:shares|stock|stake|CEO|chief executive|chairman|chairwoman|president|"
-                               r"founder|co-founder|spokesperson|spokesman|spokeswoman|head|director|analysts?|"
-                               r"economists?|executives?|employees?|staff) (?:of|at)|\bat|\bsuch as|\bincluding|"
-                               r"\bjoined|\bby) $", re.I)
-ORG_CUE_AFTER_RE = re.compile(r"^(?:'s)? (?:said|says|announced|reported|told|posted|launched|unveiled|plans|"
-                              r"expects|shares|stock|spokesperson|spokesman|chief)\b|^, (?:a|an|the) [^.;]{0,60}?"
-                              r"\b(?:company|firm|startup|start-up|maker|developer|group|bank|lender|retailer|"
-                              r"platform|operator|provider|supplier|producer|manufacturer|agency|university|"
-                              r"institute|publisher|broadcaster|carrier|insurer|fund|investor|consultancy)\b")
-ORG_CUE_WINDOW = 40
+# What makes a model's name an organization besides the shared cues: "X said", "X's shares".
+ORG_VERB_AFTER_RE = re.compile(r"^(?:'s)? (?:said|says|announced|reported|told|posted|launched|unveiled|plans|"
+                               r"expects|shares|stock|spokesperson|spokesman|chief)\b")
 
 
-def _org_evidence(doc: Doc, start: int, end: int, shapes) -> bool:
+def _org_evidence(doc: Doc, start: int, end: int, shapes, gaz) -> bool:
     """Text around a name that marks it as an organization, or a second mention of it."""
     text = doc_text(doc)
     span = doc[start:end]
     if shapes is not None and any(t.text in shapes.org_heads or t.text in shapes.legal_suffixes for t in span):
         return True
-    before = text[max(0, span.start_char - ORG_CUE_WINDOW):span.start_char]
-    after = text[span.end_char:span.end_char + 80]
-    if ORG_CUE_BEFORE_RE.search(before) or ORG_CUE_AFTER_RE.match(after):
+    if org_shape_or_cue(doc, start, end, gaz, shapes) or ORG_VERB_AFTER_RE.match(text[span.end_char:span.end_char + 40]):
         return True
     if len(span.text) < 3 or span.text.isupper():
         return False
