@@ -115,7 +115,7 @@ def load_lexicon(path: Path, units_dir: Path | None = None) -> Lexicon:
     number_tokens = frozenset(w.lower() for w in data["number_tokens"])
 
     qual = f"(?i:{_alternation(qualifiers)})"  # "About 300 kilometers" at a sentence start
-    scale = _alternation(data["scales"])
+    scale = f"(?i:{_alternation(data['scales'])})"  # "$48.6 Million" in a Title Case headline
     attached = _alternation(data["attached_scales"])
     # A number, optionally scaled: "7.5 billion", "3m", "1,400", "171-million".
     num = rf"{NUMBER}(?:[\s-]?{scale}\b|{attached}\b)?"

@@ -164,7 +164,7 @@ def load_shapes(path: Path) -> NameShapes:
         run_breakers=frozenset(data.get("run_breakers", [])),
         org_cue_nouns=frozenset(data.get("org_cue_nouns", [])),
         # Capitalized only: "northwest China" is the place China (ANNOTATION.md, direction words).
-        compass_re=re.compile(rf"\b(?:{compass})(?:-| )China\b"),
+        compass_re=re.compile(rf"\b(?:{compass}|(?:North|South)-(?:east|west))(?:-| )(?:China|Asia|Europe|Africa)\b"),
         direction_words=frozenset(data.get("direction_words", [])),
         not_places=frozenset(data.get("not_places", [])),
         facility_words=frozenset(data.get("facility_words", [])),
@@ -282,6 +282,11 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
             tok = doc[j]
             if tok.text in shapes.run_breakers:
                 break
+            if doc[j - 1].text.endswith(".") and tok.is_stop and tok.text[:1].isupper():
+                break  # "... Consulting Co. He said": a sentence ends at the suffix's dot
+            if tok.text == "," and _comma_continues(doc, start, j, shapes):
+                j += 1  # "Ministry of Finance, Budget and National Planning"
+                continue
             if _is_cap(tok):
                 end = j + 1
                 j += 1
@@ -306,8 +311,7 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
         # "Zhejiang Lanhua Logistics Co., Ltd.", "Calloway Diagnostics, Inc.": a legal suffix
         # after a comma belongs to the name.
         while (end + 1 < n and doc[end].text == "," and doc[end + 1].text in shapes.legal_suffixes
-               and not _breaks_after(doc[end]) and (doc[end + 1].text != "Co." or doc[end - 1].text in
-                                                      shapes.legal_suffixes | shapes.org_heads or True)):
+               and not _breaks_after(doc[end])):
             end += 2
             j = max(j, end)
         while start < end and doc[start].text in shapes.leading_stop:
@@ -318,6 +322,21 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
             runs.append((start, end))
         i = max(j, i + 1)
     return runs
+
+
+def _comma_continues(doc: Doc, start: int, comma: int, shapes: NameShapes) -> bool:
+    """A comma inside a body's name: "<head> of X, Y and Z" lists the portfolio of one ministry."""
+    head_of = any(doc[k].text in shapes.org_heads and k + 1 < comma and doc[k + 1].text == "of"
+                  for k in range(start, comma))
+    if not head_of or comma + 1 >= len(doc) or not _is_cap(doc[comma + 1]):
+        return False
+    for k in range(comma + 1, min(comma + 7, len(doc) - 1)):
+        text = doc[k].text
+        if text in (",", ".", ";", "(", ")") or _breaks_after(doc[k]):
+            return False
+        if text == "and":
+            return _is_cap(doc[k + 1])
+    return False
 
 
 def _bracket_insertion_end(doc: Doc, end: int, shapes: NameShapes) -> int | None:
@@ -356,8 +375,10 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
     if hyphen_parts is not None:
         return hyphen_parts
     for k in range(start + 1, end - 1):
-        if doc[k].text in POSSESSIVE and _has_head(doc, k + 1, end, shapes) and (
-                _has_head(doc, start, k, shapes) or gaz.org(doc[start:k].text)):
+        possessive = doc[k].text in POSSESSIVE or doc[k].text in ("'", "’") and doc[k - 1].text.endswith("s")
+        left = doc[start:k].text
+        if possessive and _has_head(doc, k + 1, end, shapes) and (
+                _has_head(doc, start, k, shapes) or gaz.org(left) or left.isupper() and len(left) >= 2):
             # "Tencent's WeChat Pay team", "the Department for Business and Trade's Office for
             # Investment": a possessive between two bodies splits them.
             return split_run(doc, start, k, shapes, gaz) + split_run(doc, k + 1, end, shapes, gaz)
@@ -435,6 +456,8 @@ def _designator_after(doc: Doc, end: int, shapes: NameShapes) -> tuple[int, bool
         if end + width > len(doc):
             continue
         if phrase in shapes.designators:
+            if end + width < len(doc) and doc[end + width].text == "of":
+                return None  # "the Lower Saxony city of Salzgitter": the name is Salzgitter
             return end + width, False
         if phrase in shapes.designators_plural:
             return end + width, True
