@@ -77,6 +77,7 @@ class LocalPool:
 
     def submit(self, items: list) -> None:
         self.queue.append(_Task(list(items)))
+        self._dispatch()  # an idle worker starts at once, not at the next wait()
 
     def pending(self) -> bool:
         return bool(self.queue) or any(w.task is not None for w in self.workers)
