@@ -59,7 +59,7 @@ def check_model(settings: Settings) -> None:
                      f"or choose one with --model or extract.model in params.yaml")
 
 
-# --------------------------------------------------------------------------- one document
+# --------------------------------------------------------------------------- the extractor (to move to pipeline/extract/)
 
 class Extractor:
     """The loaded spaCy pipeline and lexicon, built once per process."""

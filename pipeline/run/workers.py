@@ -100,6 +100,7 @@ class LocalPool:
                 elif self.timeout and time.monotonic() - worker.task.started >= self.timeout:
                     done.extend(self._lose(worker, timed_out=True))
             if done:
+                self._dispatch()  # the freed workers go on with queued tasks while the caller writes
                 return done
 
     def _collect(self, worker: _Worker) -> list:
