@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from pipeline.run.outputs import LOCK_NAME, STAGING_NAME
+from pipeline.run.outputs import LOCK_NAME, STAGING_NAME, STATE_NAME
 
 from conftest import CORPUS, ROOT
 
@@ -116,8 +116,8 @@ def test_document_over_the_time_limit_is_stopped_and_the_run_goes_on(poisoned_co
     params.write_text((ROOT / "params.yaml").read_text(encoding="utf-8").replace(
         "document_timeout_s: 120", "document_timeout_s: 8"), encoding="utf-8")
     out = tmp_path / "out"
-    res = subprocess.run(EXE + ["run", str(poisoned_corpus), "--out", str(out), "--workers", "2", "--no-cache",
-                                "--params", str(params)],
+    res = subprocess.run(EXE + ["run", str(poisoned_corpus), "--out", str(out), "--workers", "2",
+                                "--cache-dir", str(tmp_path / "cache"), "--params", str(params)],
                          cwd=ROOT, env=death_env, capture_output=True, text=True, encoding="utf-8", timeout=100)
     assert res.returncode == 0, res.stderr
     docs = {d["doc"]: d for d in _lines(out / "documents.jsonl")}
@@ -126,6 +126,9 @@ def test_document_over_the_time_limit_is_stopped_and_the_run_goes_on(poisoned_co
     assert all(docs[n[:-4]]["status"] == "ok" for n in GOOD)
     assert _lines(out / "entities.jsonl") == reference
     assert not (out / LOCK_NAME).exists()
+    # A time-out may pass next time: no fingerprint, so the next run tries it again (the rest is cached).
+    assert not (out / STATE_NAME).exists()
+    assert len(list((tmp_path / "cache").glob("*/*/*.json"))) == len(GOOD)
 
 
 def test_poison_document_on_dask_is_a_per_file_error(poisoned_corpus, death_env, tmp_path, reference, monkeypatch):

@@ -13,8 +13,8 @@ file becomes a `status` line in documents.jsonl and the run goes on.
 from __future__ import annotations
 
 import logging
-import os
 from collections import deque
+from contextlib import closing
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -111,11 +111,13 @@ def process_corpus(corpus, out_dir: Path, settings: Settings, *, workers: int = 
             writer = None
             try:
                 writer = OutputWriter(staging, do_clean, do_extract)
-                for result in _results(sources, settings, reuse, workers, do_extract,
-                                       None if do_clean else out_dir, dask, max_bytes):
-                    writer.add(result)
-                    if on_document is not None:
-                        on_document(result)
+                results = _results(sources, settings, reuse, workers, do_extract,
+                                   None if do_clean else out_dir, dask, max_bytes)
+                with closing(results):  # stops the workers at once if writing fails
+                    for result in results:
+                        writer.add(result)
+                        if on_document is not None:
+                            on_document(result)
                 summary = writer.close()
                 staging.publish(published, reuse.state_text(summary))
             except BaseException:
@@ -180,7 +182,10 @@ def _results(sources: list[SourceFile], settings: Settings, reuse: Reuse, worker
         if not done and not pool.pending():
             raise RuntimeError("internal error: a document was never sent to a worker")
         for slot, result in done:
-            slot.result = failed(slot.source, result.status) if isinstance(result, Lost) else result
+            if isinstance(result, Lost):  # may go better next time: not part of a fingerprint
+                reuse.unsettled()
+                result = failed(slot.source, result.status)
+            slot.result = result
             slot.payload = None
 
     try:

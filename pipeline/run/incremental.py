@@ -44,6 +44,7 @@ class Reuse:
         self.version = extractor_version(settings, stages) if cache_dir is not None else None
         self.published = published
         self.digest = hashlib.sha256((self.version or "").encode())
+        self.settled = True
         if cache_dir is not None and "clean" in stages:  # extract-only reads clean/ from disk: not cached
             try:
                 self.cache = ResultCache(Path(cache_dir), self.version, settings.run.cache_runs)
@@ -77,9 +78,14 @@ class Reuse:
         """Add a processed file (its key, or its failure status) to this run's fingerprint."""
         _add(self.digest, source, token)
 
+    def unsettled(self) -> None:
+        """A document failed for a reason that may pass (its worker died, it timed out): no fingerprint,
+        so the next run does it again instead of saying there is nothing to redo."""
+        self.settled = False
+
     def state_text(self, summary) -> str | None:
         """OUT/.pipeline-state.json for this run (None without a fingerprint)."""
-        if self.version is None:
+        if self.version is None or not self.settled:
             return None
         return json.dumps({
             "fingerprint": _final(self.digest, self.published), "documents": summary.documents,

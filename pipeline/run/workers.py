@@ -77,6 +77,7 @@ class LocalPool:
 
     def submit(self, items: list) -> None:
         self.queue.append(_Task(list(items)))
+        self._dispatch()  # an idle worker starts at once, not at the next wait()
 
     def pending(self) -> bool:
         return bool(self.queue) or any(w.task is not None for w in self.workers)
@@ -99,6 +100,7 @@ class LocalPool:
                 elif self.timeout and time.monotonic() - worker.task.started >= self.timeout:
                     done.extend(self._lose(worker, timed_out=True))
             if done:
+                self._dispatch()  # the freed workers go on with queued tasks while the caller writes
                 return done
 
     def _collect(self, worker: _Worker) -> list:
