@@ -484,10 +484,10 @@ def find_dateline(paragraph: str, vocab: Vocabulary) -> str | None:
 @lru_cache(maxsize=4)
 def load_outlets(models_dir: Path) -> tuple[re.Pattern, dict[str, str]]:
     """Media names and domains from the organization gazetteer, as one regex."""
-    from pipeline.components.gazetteer import _read_tsv
+    from pipeline.read.tsv import read_tsv
 
     names: dict[str, str] = {}
-    for row in _read_tsv(models_dir / "gazetteer" / "organizations.tsv"):
+    for row in read_tsv(models_dir / "gazetteer" / "organizations.tsv"):
         if row.get("type") != "media":
             continue
         for form in {row["name"], *[a for a in row.get("aliases", "").split("|") if a]}:

@@ -7,12 +7,13 @@ every alias pointing at its canonical record. Place names can be ambiguous
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import srsly
+
+from pipeline.read.tsv import read_tsv
 
 # Place levels in order of how readily a bare mention means them.
 LEVEL_RANK = {"country": 0, "province": 1, "region": 2, "prefecture": 3, "county": 4, "feature": 5,
@@ -124,22 +125,15 @@ def _float(value: str) -> float | None:
         return None
 
 
-def _read_tsv(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
-
-
 @lru_cache(maxsize=4)
 def load_gazetteer(directory: Path) -> Gazetteer:
     """Read places.tsv and organizations.tsv from `directory`."""
     places: dict[str, list[Place]] = {}
     extra: dict[str, list[str]] = {}
     minor: dict[str, list[Place]] = {}
-    for row in _read_tsv(directory / EXTRA_ALIASES):
+    for row in read_tsv(directory / EXTRA_ALIASES):
         extra.setdefault(row["id"], []).append(row["alias"])
-    for row in [*_read_tsv(directory / "places.tsv"), *_read_tsv(directory / WORLD_DIVISIONS)]:
+    for row in [*read_tsv(directory / "places.tsv"), *read_tsv(directory / WORLD_DIVISIONS)]:
         place = Place(
             id=row["id"], name=row["name"], level=row["level"], province=row.get("province", ""),
             country=row.get("country", ""), lat=_float(row.get("lat")), lon=_float(row.get("lon")),
@@ -161,7 +155,7 @@ def load_gazetteer(directory: Path) -> Gazetteer:
         candidates.sort(key=lambda p: (p.country != HOME_COUNTRY, LEVEL_RANK.get(p.level, 9), -p.population, p.id))
     orgs: dict[str, Org] = {}
     orgs_lower: dict[str, Org] = {}
-    for row in _read_tsv(directory / "organizations.tsv"):
+    for row in read_tsv(directory / "organizations.tsv"):
         org = Org(id=row["id"], name=row["name"], type=row.get("type", ""), country=row.get("country", ""))
         for form in {row["name"], *[a for a in row.get("aliases", "").split("|") if a]}:
             orgs.setdefault(form, org)
