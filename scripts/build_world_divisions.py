@@ -32,8 +32,11 @@ KEPT_TYPES = frozenset({
     "Autonomous republic", "Territory", "Country", "Nation", "Federal district", "Capital territory",
     "Autonomous community", "Autonomous province", "Special administrative region", "Metropolitan region",
     "Capital district", "Autonomous city", "Federal territory", "Federal capital territory", "Island council",
-    "Geographical region", "Voivodship", "Voivodeship", "Regional council",
+    "Geographical region", "Voivodship", "Voivodeship", "Regional council", "Metropolitan department",
+    "Overseas department", "Overseas collectivity", "Metropolitan collectivity with special status",
 })
+# Divisions with a parent that news still names on their own ("Finistère", a French department).
+SECOND_TIER_TYPES = frozenset({"Metropolitan department"})
 # Names that are ordinary words or directions whatever the type.
 SKIPPED_NAMES = frozenset({"Central", "Northern", "Southern", "Eastern", "Western", "North", "South", "East",
                            "West", "Capital", "Coast", "Centre", "Center", "Lakes", "Islands", "Upper", "Lower"})
@@ -48,7 +51,8 @@ def rows() -> list[dict]:
     source = f"pycountry=={version('pycountry')}"
     out = []
     for sub in pycountry.subdivisions:
-        if sub.parent_code is not None or sub.country_code == "CN" or sub.type not in KEPT_TYPES:
+        if (sub.parent_code is not None and sub.type not in SECOND_TIER_TYPES) or sub.country_code == "CN" \
+                or sub.type not in KEPT_TYPES:
             continue
         name = sub.name.split(" (")[0].strip()
         if len(name) < 3 or name in SKIPPED_NAMES or not name[0].isupper():

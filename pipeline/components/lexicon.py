@@ -107,6 +107,10 @@ def load_lexicon(path: Path, units_dir: Path | None = None) -> Lexicon:
     cldr = yaml.safe_load((path.parent / CURRENCIES).read_text(encoding="utf-8"))
     # CLDR's names and symbols, then the hand entries, which win ("¥" is the yuan in Chinese outlets).
     currency_prefix = {**cldr["currency_prefix"], **data["currency_prefix"]}
+    # Every ISO 4217 code the tables know also stands before an amount ("AED 3.5 billion", "EUR 10m").
+    codes = {code for table in (cldr["currency_prefix"], cldr["currency_suffix"], data["currency_prefix"],
+                                data["currency_suffix"]) for code in table.values()}
+    currency_prefix = {**{code: code for code in sorted(codes)}, **currency_prefix}
     currency_suffix = {k.lower(): v for table in (cldr["currency_suffix"], data["currency_suffix"])
                        for k, v in table.items()}
     qualifiers = {p.lower(): q for q, phrases in data["qualifiers"].items() for p in phrases}

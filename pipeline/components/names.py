@@ -143,6 +143,7 @@ class NameShapes:
     not_places: frozenset[str] = frozenset()
     facility_words: frozenset[str] = frozenset()
     person_titles: frozenset[str] = frozenset()
+    place_prefixes: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=4)
@@ -169,6 +170,7 @@ def load_shapes(path: Path) -> NameShapes:
         not_places=frozenset(data.get("not_places", [])),
         facility_words=frozenset(data.get("facility_words", [])),
         person_titles=frozenset(data.get("person_titles", [])),
+        place_prefixes=frozenset(data.get("place_prefixes", [])),
     )
 
 
@@ -403,6 +405,9 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
                 bool(gaz.place_candidates(doc[k + 1:end].text)) or _ends_with_place_designator(doc, k + 1, end, shapes))
             if left_ok and right_ok and (both_places or not _last_is_designator(doc, end, shapes)):
                 return split_run(doc, *left, shapes, gaz) + split_run(doc, *right, shapes, gaz)
+            if _ends_with_place_designator(doc, start, k, shapes) and _ends_with_place_designator(doc, k + 1, end, shapes):
+                # "Dubai Internet City and Dubai Science Park": two named zones
+                return split_run(doc, *left, shapes, gaz) + split_run(doc, *right, shapes, gaz)
         elif tok in POSSESSIVE:
             # "Singapore's Sea Ltd" is two names; "China Women's Development Foundation" one.
             if not _has_head(doc, k + 1, end, shapes) or gaz.place_candidates(doc[start:k].text):
@@ -530,6 +535,9 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
         return [Span(doc, a, b, label="ORG") for a, b in _and_parts(doc, start, end)]  # "makers Resonac and JSR"
     if _has_head(doc, start, end, shapes) and doc[end - 1].text not in shapes.not_org_heads:
         return [Span(doc, start, end, label="ORG")]
+    if (end - start >= 2 and doc[start].text in shapes.place_prefixes and not _has_head(doc, start, end, shapes)
+            and all(_is_cap(doc[k]) or k == start + 1 and doc[k].text == "of" for k in range(start + 1, end))):
+        return [Span(doc, start, end, label="PLACE")]  # "Port Hedland", "Mount Kenya", "Lake Victoria"
     if end - start >= 2 and _last_is_designator(doc, end, shapes) and doc[end - 1].text[0].isupper():
         return [Span(doc, start, end, label="PLACE")]
     if end == run_end and after is not None:
