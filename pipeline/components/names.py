@@ -67,6 +67,11 @@ OWNED_ACTS_RE = re.compile(r"^,? (?:said|says|signed|agreed|bought|sold|announce
 CAMEL_CASE_RE = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z0-9]+)+")
 
 
+# A lone last name of a person named earlier is the person when it speaks ("Phoenix said").
+SPEECH_VERBS = frozenset({"said", "says", "told", "added", "explained", "noted", "wrote", "asked", "argued",
+                          "stressed", "warned", "recalled", "insisted", "agreed"})
+
+
 def place_evidence(doc: Doc, start: int, end: int, gaz: Gazetteer) -> bool:
     """The text says tokens start..end name a place: "in Brunsbuettel", "Morgantown, West
     Virginia", or an all-capital dateline at the start of a line ("DOHA, March 3")."""
@@ -594,7 +599,8 @@ def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer, shapes: Nam
         persons = doc.user_data["news.person_last_names"] = frozenset(
             e[-1].text for e in people if not _first_level(e.text, gaz))
     for k in range(start, end):
-        if doc[k].text in persons or (k > 0 and doc[k - 1].text in shapes.person_titles):
+        speaks = k + 1 < len(doc) and doc[k + 1].lower_ in SPEECH_VERBS
+        if doc[k].text in persons and speaks or (k > 0 and doc[k - 1].text in shapes.person_titles):
             taken.add(k)  # "Phoenix said", after "Jordan Phoenix"; "Mr. Lincoln"
     for k in range(start, end):
         word = doc[k].text.title()

@@ -14,7 +14,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline.components.names import BLOCK_LABEL, NameDataUser, org_shape_or_cue, person_last_name, place_evidence
+from pipeline.components.names import (BLOCK_LABEL, SPEECH_VERBS, NameDataUser, org_shape_or_cue, person_last_name,
+                                       place_evidence)
 from pipeline.components.spans import doc_text
 
 SPANS_KEY = "news_rules"
@@ -166,7 +167,7 @@ class EntityResolver(NameDataUser):
             return None  # the model guesses wildly on Title Case Headlines
         if shapes is not None and text in shapes.not_places:
             return None  # "Earth", "the Milky Way"
-        if end - start == 1 and person_last_name(doc, text):
+        if end - start == 1 and person_last_name(doc, text) and end < len(doc) and doc[end].lower_ in SPEECH_VERBS:
             return None  # "Lincoln said", after "Ed Lincoln": the person
         if gaz is not None:
             if label == "ORG" and gaz.place_candidates(text) and not gaz.org(text):
