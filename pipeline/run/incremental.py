@@ -15,8 +15,10 @@ unchanged re-run into the same folder stop after hashing the inputs.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import logging
+import re
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
@@ -106,7 +108,7 @@ class Reuse:
             raw = load(source, data)
             good = (result.ok and result.info.get("sha256") == raw.sha256
                     and (result.sidecar or {}).get("sha256") == raw.sha256
-                    and all(raw.text[e["start"]:e["end"]] == e["text"] for e in result.entities))
+                    and all(span_matches(raw.text, e, raw.kind) for e in result.entities))
         except (TypeError, KeyError, AttributeError, ReadError):
             good = False
         if not good:
@@ -170,3 +172,18 @@ def _as_source(result: DocumentResult, source: SourceFile) -> DocumentResult:
     if result.sidecar is not None:
         result.sidecar["doc"] = source.doc
     return result
+
+
+TAG_RE = re.compile(r"<[^>]*>")
+
+
+def span_matches(raw: str, entity: dict, kind: str) -> bool:
+    """The entity's text is what its raw span holds: the same characters for plain text; for
+    HTML, the span's visible text (tags dropped, character references decoded, blanks collapsed)."""
+    piece = raw[entity["start"]:entity["end"]]
+    if piece == entity["text"]:
+        return True
+    if kind != "html":
+        return False
+    visible = html.unescape(TAG_RE.sub(" ", piece))
+    return " ".join(visible.split()) == " ".join(entity["text"].split())
