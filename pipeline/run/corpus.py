@@ -25,7 +25,7 @@ from pipeline.run.document import (CLEAN_DIR, DocumentResult, TooLarge, failed, 
 from pipeline.run.incremental import Reuse, summary_counts
 from pipeline.run.outputs import OutputError, RunLock, Staging, recover
 from pipeline.run.tables import (DOCUMENTS, ENTITIES, ENTITIES_CSV, ORGANIZATIONS_CSV, PLACES_CSV,
-                                 OutputWriter, RunSummary)
+                                 OutputWriter, RunSummary, preload_tables)
 from pipeline.run.workers import InlinePool, LocalPool, Lost, fork_available
 from pipeline.extractor import ModelError
 from pipeline.settings import Settings
@@ -42,6 +42,12 @@ BYTES_PER_TASK = 256_000
 # Documents read ahead of the one being written, per worker; and their bytes at most.
 READ_AHEAD_PER_WORKER = 4 * DOCUMENTS_PER_TASK
 READ_AHEAD_BYTES = 256_000_000
+
+
+# A short article the parent runs once before forking, so workers inherit a warmed-up pipeline.
+WARM_UP = SourceFile("warm-up", "warm-up.txt", "warm-up.txt")
+WARM_UP_TEXT = ("BEIJING, Jan 26, 2018 - Alibaba Group said on Friday that sales in Zhejiang province rose "
+                "5 percent to 120 million yuan ($17.3 million) last year, on 3,000 mu of farmland.\n").encode()
 
 
 def check_model(settings: Settings) -> None:
@@ -172,10 +178,13 @@ def _results(sources: list[SourceFile], settings: Settings, reuse: Reuse, worker
         nonlocal pool, batch
         if not batch:
             return
-        if pool is None:
+        first = pool is None
+        if first:
             pool = _start_pool(settings, workers, extract, cleaned_from, dask)
         pool.submit(batch)
         batch = []
+        if first:
+            preload_tables()  # while the workers compute
 
     def absorb() -> None:
         done = pool.wait()
@@ -274,6 +283,8 @@ def _start_pool(settings: Settings, workers: int, extract: bool, cleaned_from: P
         from pipeline.extractor.extraction import Extractor
 
         extractor = Extractor(settings)
+        # first-use costs (lazy imports, parsers) paid here once, not in every worker
+        process_documents([WARM_UP], settings, extractor, datas=[WARM_UP_TEXT])
 
     def work(payloads: list[tuple[SourceFile, bytes]]) -> list[DocumentResult]:
         return process_documents([s for s, _ in payloads], settings, extractor, cleaned_from,
