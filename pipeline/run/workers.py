@@ -153,7 +153,9 @@ class LocalPool:
 
     def _spawn(self) -> _Worker:
         parent_end, child_end = self.ctx.Pipe()
-        inherited = [w.conn for w in self.workers]
+        # The child closes every parent end it inherits, its own included: otherwise its recv()
+        # never sees EOF when the parent is killed, and the orphan keeps the run lock open.
+        inherited = [w.conn for w in self.workers] + [parent_end]
         process = self.ctx.Process(target=_serve, args=(child_end, inherited), daemon=True)
         process.start()
         child_end.close()
@@ -180,10 +182,25 @@ class LocalPool:
             self._stop(worker)
 
 
+PR_SET_PDEATHSIG = 1  # <sys/prctl.h>
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this worker when the parent dies (SIGKILL of the run included)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the closed pipe still ends the worker
+        pass
+
+
 def _serve(conn: Connection, inherited: list[Connection]) -> None:
     """A worker's loop: payload lists in, (results, error) out, until None or the parent is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    for other in inherited:  # the parent's ends of other workers' pipes
+    _die_with_parent()
+    for other in inherited:  # the parent's ends of the pipes, this worker's own and the others'
         other.close()
     work = _WORK["work"]
     while True:
