@@ -28,11 +28,18 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import yaml
-from spacy.lang.en.stop_words import STOP_WORDS
 
 from pipeline.clean.language import detect_language
 from pipeline.clean.offsets import OffsetMap, TextBuilder
-from pipeline.settings import CleanSettings
+from pipeline.settings import MODELS_DIR, CleanSettings
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    """English function words (models/cleaning/stopwords.txt, made from spaCy's list by
+    scripts/build_stopwords.py): read from a file so cleaning never imports spaCy."""
+    path = MODELS_DIR / "cleaning" / "stopwords.txt"
+    return frozenset(w for w in path.read_text(encoding="utf-8").split("\n") if w and not w.startswith("#"))
 
 BOILERPLATE = "boilerplate"
 TITLE, BYLINE, BODY, SHORT = "title", "byline", "body", "short"
@@ -248,7 +255,7 @@ def _is_prose(text: str, settings: CleanSettings) -> bool:
     body = CREDIT_RE.sub("", text).rstrip()
     if len(words) < PROSE_WITHOUT_PUNCTUATION_WORDS and (not body or body[-1] not in SENTENCE_FINAL + ":;,"):
         return False  # a headline or standfirst, not a paragraph
-    stop = sum(1 for w in words if w.lower() in STOP_WORDS)
+    stop = sum(1 for w in words if w.lower() in _stop_words())
     return stop / len(words) >= settings.prose_min_stopword_ratio
 
 
@@ -257,7 +264,7 @@ def _is_sentence(text: str) -> bool:
     words = _words(text)
     body = CREDIT_RE.sub("", text).rstrip(TRAILING_JUNK)  # "... 2020. (Xinhua/Wang Peng)", "... she said. ["
     return (len(words) >= SENTENCE_MIN_WORDS and bool(body) and body[-1] in SENTENCE_FINAL
-            and any(w.lower() in STOP_WORDS for w in words))
+            and any(w.lower() in _stop_words() for w in words))
 
 
 def _is_bar(text: str, vocab: Vocabulary) -> bool:
@@ -306,7 +313,7 @@ def _is_caption(text: str, vocab: Vocabulary) -> bool:
     """A photo caption that lost its final full stop: a credit or "Photo shows", several words, a stopword."""
     words = _words(text)
     return (_any(vocab.caption, text) and len(words) >= SENTENCE_MIN_WORDS
-            and any(w.lower() in STOP_WORDS for w in words))
+            and any(w.lower() in _stop_words() for w in words))
 
 
 def _is_footer(text: str, settings: CleanSettings, vocab: Vocabulary) -> bool:
