@@ -68,6 +68,13 @@ class NumbersRecognizer:
 def find_amounts(text: str, lexicon: Lexicon) -> list[tuple[int, int, str]]:
     """(start, end, label) of every MONEY, PERCENT and QUANTITY in `text`."""
     out = []
+    ends: list[set[int]] = []
+
+    def prefix_ends(found: list[tuple[int, int, str]]) -> set[int]:
+        """Where the currency-first amounts end (computed once, after the prefix pattern ran)."""
+        if not ends:
+            ends.append({e for _, e, lab in found if lab == "MONEY"})
+        return ends[0]
     for label, regex in (
         ("MONEY", lexicon.money_prefix_re),
         ("MONEY", lexicon.money_suffix_re),
@@ -95,6 +102,10 @@ def find_amounts(text: str, lexicon: Lexicon) -> list[tuple[int, int, str]]:
                 elif label == "PERCENT" and m.group("u1"):
                     out.append((start, m.end("u1"), label))
                     out.append((second, end, label))
+                elif label == "MONEY" and m.end("n1") in prefix_ends(out):
+                    # "EUR 10m and 4.2tn naira": the first amount has its own currency before it,
+                    # so the currency after the second is the second's alone.
+                    out.append((m.start("n2"), end, label))
                 continue
             out.append((start, end, label))
     money = {(s, e) for s, e, label in out if label == "MONEY"}
