@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from pipeline.run.corpus import process_corpus
 
-PAGE = ("<html><head><title>Trade</title></head><body><article><h1>Bank deal signed in Hangzhou</h1>"
-        "<p>The Office for <a href=\"https://example.org/students\">Students</a> and Meetings &amp; Events "
-        "Ltd said on Tuesday that Alibaba Group paid 120 million yuan for the Hangzhou site, a deal that "
-        "officials in Zhejiang province described as the largest of the year in the region's history.</p>"
-        "<p>Analysts said the purchase would lift sales in Hangzhou by 30 percent next year, and the company "
-        "said more than 2,000 people would work at the site once it opens to the public.</p>"
-        "</article></body></html>")
+PAGE = (Path(__file__).resolve().parent / "fixtures" / "html" / "markup_in_names.html").read_text(encoding="utf-8")
+
 
 
 def test_cached_html_results_are_served_not_recomputed(tmp_path, settings, caplog):

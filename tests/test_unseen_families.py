@@ -3,6 +3,8 @@ invented sentence each: general rules, not names from the corpus."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipeline import extract
@@ -78,13 +80,7 @@ def test_world_news_is_not_grounded_in_china():
 
 
 def test_html_entities_are_visible_text_with_offsets_into_the_page():
-    page = ("<html><head><title>Trade</title></head><body><article><h1>Bank deal signed in Hangzhou</h1>"
-            "<p>The Office for <a href=\"https://example.org/students\">Students</a> and Meetings &amp; Events "
-            "Ltd said on Tuesday that Alibaba Group paid 120 million yuan for the Hangzhou site, a deal that "
-            "officials in Zhejiang province described as the largest of the year in the region's history.</p>"
-            "<p>Analysts said the purchase would lift sales in Hangzhou by 30 percent next year, and the company "
-            "said more than 2,000 people would work at the site once it opens to the public.</p>"
-            "</article></body></html>")
+    page = (Path(__file__).resolve().parent / "fixtures" / "html" / "markup_in_names.html").read_text(encoding="utf-8")
     entities = extract(page, html=True, published="2024-03-05")
     assert entities
     for e in entities:

@@ -28,7 +28,7 @@ from pipeline.settings import Settings
 
 # Characters the tokenizer handles badly, replaced one-for-one (offsets unchanged).
 MODEL_TEXT_TRANSLATION = str.maketrans({"\u00a0": " ", "\u3000": " ", "\u2009": " ", "\u202f": " ", "\t": " "})
-# The component that reads `doc._.published`; documents are made with it set.
+# Components sourced from the installed model: nlp.initialize() must not reset their weights.
 SOURCED = ("ner",)
 # Built pipelines kept in the cache folder (one per models/ version).
 SAVED_PIPELINES_KEPT = 3
