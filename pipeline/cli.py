@@ -31,9 +31,10 @@ PARAMS_OPT = typer.Option(None, "--params", help="params.yaml with the tunables 
 MODEL_OPT = typer.Option(None, "--model", help="Installed spaCy pipeline for NER (default: params.yaml extract.model).")
 WORKERS_OPT = typer.Option(None, "--workers", "-w", help="Local worker processes (default: CPU count).")
 STRICT_OPT = typer.Option(False, "--strict", help="Exit 1 if any file failed or was skipped (warnings pass).")
-NO_CACHE_OPT = typer.Option(False, "--no-cache", help="Recompute every document (ignore and do not fill the cache).")
+NO_CACHE_OPT = typer.Option(False, "--no-cache", help="Recompute every document (ignore and do not fill the "
+                            "result cache; the built pipeline is still kept in --cache-dir).")
 CACHE_DIR_OPT = typer.Option(DEFAULT_CACHE_DIR, "--cache-dir",
-                             help="Per-document result cache, keyed on raw bytes + extractor version.")
+                             help="Per-document result cache (keyed on raw bytes + extractor version) and the built pipeline.")
 DASK_OPT = typer.Option(None, "--dask", help="Run on a Dask cluster: a scheduler address (tcp://host:8786; "
                         "you trust that cluster: tasks and results travel as pickles) or 'local' for a "
                         "TLS-secured LocalCluster on 127.0.0.1.")
@@ -64,7 +65,8 @@ def _log_to_stderr() -> None:
 
 
 def _run(corpus: str, out: Path, settings: Settings, workers: Optional[int], stages: tuple[str, ...],
-         strict: bool, cache_dir: Optional[Path] = None, dask: Optional[str] = None) -> None:
+         strict: bool, cache_dir: Optional[Path] = None, dask: Optional[str] = None,
+         pipeline_cache_dir: Optional[Path] = None) -> None:
     from pipeline.read.sources import discover, is_url
     from pipeline.run.corpus import ModelError, process_corpus
     from pipeline.run.outputs import OutputError, OutputLocked
@@ -81,7 +83,7 @@ def _run(corpus: str, out: Path, settings: Settings, workers: Optional[int], sta
         try:
             summary = process_corpus(corpus, out, settings, workers=workers, stages=stages,
                                      on_document=lambda _r: progress.advance(task), cache_dir=cache_dir,
-                                     dask=dask)
+                                     dask=dask, pipeline_cache_dir=pipeline_cache_dir)
         except OutputLocked as exc:
             _fail(str(exc), 3)
         except (ModelError, OutputError, FileNotFoundError) as exc:
@@ -118,7 +120,7 @@ def run(corpus: str = RUN_ARG, out: Path = OUT_OPT, params: Optional[Path] = PAR
         _run_one(corpus, _settings(params, model), published)
         return
     _run(corpus, out, _settings(params, model), workers, ("clean", "extract"), strict,
-         cache_dir=None if no_cache else cache_dir, dask=dask)
+         cache_dir=None if no_cache else cache_dir, dask=dask, pipeline_cache_dir=cache_dir)
 
 
 def _is_url(corpus: str) -> bool:

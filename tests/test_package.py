@@ -172,3 +172,21 @@ def test_built_pipeline_is_cached_and_reloaded_identically(tmp_path, settings, e
     docs = [(e.text, e.label_, e._.amount, e._.value) for e in second.nlp(SENTENCE).ents]
     assert docs == [(e.text, e.label_, e._.amount, e._.value) for e in first.nlp(SENTENCE).ents]
     assert docs == [(e.text, e.label_, e._.amount, e._.value) for e in extractor.nlp(SENTENCE).ents]
+    # The tokenizer is not saved (config.cfg rebuilds it): same special cases, prefixes and infixes.
+    assert not (saved / "tokenizer").exists()
+    tricky = "SHANGHAI--(BUSINESS WIRE)--Calloway said U.S.-Mexico ties can't wait. /CGTN e.g. Apr. 3"
+    assert [t.text for t in second.nlp.make_doc(tricky)] == [t.text for t in extractor.nlp.make_doc(tricky)]
+    assert second.nlp.tokenizer.rules == extractor.nlp.tokenizer.rules
+
+
+def test_no_cache_run_still_keeps_the_built_pipeline(tmp_path, settings):
+    """--no-cache recomputes every document; the built pipeline is still reused from --cache-dir."""
+    from pipeline.run.corpus import process_corpus
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(SENTENCE + "\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    process_corpus(corpus, tmp_path / "out", settings, cache_dir=None, pipeline_cache_dir=cache)
+    assert [p.name for p in cache.iterdir()] == ["nlp"]  # no per-document results
+    assert len(list((cache / "nlp").iterdir())) == 1

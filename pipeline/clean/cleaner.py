@@ -147,6 +147,8 @@ class Vocabulary:
     min_menu_hits: int
     min_menu_words: int
     collapsed_markers: re.Pattern
+    english_words: frozenset[str]
+    english_min_share: float
 
 
 @lru_cache(maxsize=4)
@@ -177,6 +179,8 @@ def load_vocabulary(path: Path) -> Vocabulary:
         min_menu_hits=int(data.get("min_menu_hits", 3)),
         min_menu_words=int(data.get("min_menu_words", 5)),
         collapsed_markers=re.compile("|".join(f"(?:{p})" for p in data["collapsed_markers"])),
+        english_words=frozenset(w.lower() for w in data.get("english_function_words", [])),
+        english_min_share=float(data.get("english_min_share", 1.0)),
     )
 
 
@@ -548,7 +552,7 @@ def clean_text(raw: str, settings: CleanSettings, models_dir: Path) -> CleanedDo
     cleaned = _assemble(raw, blocks, vocab)
     cleaned.outlet = find_outlet(raw, blocks, models_dir)
     cleaned.warnings = prose_warnings(raw, blocks, settings)
-    cleaned.language = detect_language(cleaned.text, raw)
+    cleaned.language = detect_language(cleaned.text, raw, vocab.english_words, vocab.english_min_share)
     return cleaned
 
 
@@ -767,7 +771,7 @@ def clean_html(raw: str, settings: CleanSettings, models_dir: Path) -> CleanedDo
         boilerplate_lines=[],
     )
     cleaned.warnings = prose_warnings(flat, visible_blocks, settings)
-    cleaned.language = detect_language(text, flat)
+    cleaned.language = detect_language(text, flat, vocab.english_words, vocab.english_min_share)
     return cleaned
 
 

@@ -12,6 +12,7 @@ file becomes a `status` line in documents.jsonl and the run goes on.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import deque
 from contextlib import closing
@@ -68,7 +69,8 @@ def check_model(settings: Settings) -> None:
 def process_corpus(corpus, out_dir: Path, settings: Settings, *, workers: int = 1,
                    stages: tuple[str, ...] = ("clean", "extract"),
                    on_document: Callable[[DocumentResult], None] | None = None,
-                   cache_dir: Path | None = None, dask: str | None = None) -> RunSummary:
+                   cache_dir: Path | None = None, dask: str | None = None,
+                   pipeline_cache_dir: Path | None = None) -> RunSummary:
     """Run the pipeline over every article under `corpus`.
 
     Args:
@@ -82,6 +84,8 @@ def process_corpus(corpus, out_dir: Path, settings: Settings, *, workers: int = 
         on_document: called with each result as it is written (progress bars).
         cache_dir: where per-document results are cached (None: no cache).
         dask: a Dask scheduler address, or "local" for a LocalCluster.
+        pipeline_cache_dir: where the built spaCy pipeline is kept for the
+            next run (default: cache_dir; None with no cache_dir: built anew).
     Returns:
         Counts of documents, entities per label and the failed files.
     Raises:
@@ -118,7 +122,8 @@ def process_corpus(corpus, out_dir: Path, settings: Settings, *, workers: int = 
             try:
                 writer = OutputWriter(staging, do_clean, do_extract)
                 results = _results(sources, settings, reuse, workers, do_extract,
-                                   None if do_clean else out_dir, dask, max_bytes)
+                                   None if do_clean else out_dir, dask, max_bytes,
+                                   pipeline_cache_dir if pipeline_cache_dir is not None else cache_dir)
                 with closing(results):  # stops the workers at once if writing fails
                     for result in results:
                         writer.add(result)
@@ -162,7 +167,8 @@ class _Slot:
 
 
 def _results(sources: list[SourceFile], settings: Settings, reuse: Reuse, workers: int, extract: bool,
-             cleaned_from: Path | None, dask: str | None, max_bytes: int | None) -> Iterator[DocumentResult]:
+             cleaned_from: Path | None, dask: str | None, max_bytes: int | None,
+             pipeline_cache_dir: Path | None = None) -> Iterator[DocumentResult]:
     """Results in the order of `sources`: from the cache, else computed by the workers.
 
     The pool (and the model) is started at the first document that needs
@@ -180,8 +186,7 @@ def _results(sources: list[SourceFile], settings: Settings, reuse: Reuse, worker
             return
         first = pool is None
         if first:
-            pool = _start_pool(settings, workers, extract, cleaned_from, dask,
-                               reuse.cache.directory if reuse.cache is not None else None)
+            pool = _start_pool(settings, workers, extract, cleaned_from, dask, pipeline_cache_dir)
         pool.submit(batch)
         batch = []
         if first:
@@ -287,6 +292,9 @@ def _start_pool(settings: Settings, workers: int, extract: bool, cleaned_from: P
         extractor = Extractor(settings, cache_dir=cache_dir)  # the built pipeline is cached beside the results
         # first-use costs (lazy imports, parsers) paid here once, not in every worker
         process_documents([WARM_UP], settings, extractor, datas=[WARM_UP_TEXT])
+        # The loaded pipeline lives as long as the run: out of the collector's sight, the
+        # workers' collections do not touch (and so copy) its pages, and exit does not walk it.
+        gc.freeze()
 
     def work(payloads: list[tuple[SourceFile, bytes]]) -> list[DocumentResult]:
         return process_documents([s for s, _ in payloads], settings, extractor, cleaned_from,
