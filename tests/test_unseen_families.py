@@ -124,3 +124,45 @@ def test_currency_codes_and_local_symbols_before_amounts():
     assert {("Dh722 billion", 722_000_000_000, "AED"), ("AED 3.5 billion", 3_500_000_000, "AED"),
             ("KSh215.3 billion", 215_300_000_000, "KES"), ("EUR 10m", 10_000_000, "EUR"),
             ("4.2tn naira", 4_200_000_000_000, "NGN")} <= found
+
+
+@pytest.mark.parametrize("text,expected,absent", [
+    # English names of world divisions (CLDR), with the local name as an alias.
+    ("Factories in Bavaria, Lombardy and Flanders cut output; Bayern followed.",
+     {("PLACE", "Bavaria"), ("PLACE", "Lombardy"), ("PLACE", "Flanders"), ("PLACE", "Bayern")}, set()),
+    # A CLDR name that is a first name or an adjective is not a place.
+    ("Vladimir Putin met Chechen officials.", set(), {("PLACE", "Vladimir"), ("PLACE", "Chechen")}),
+    # "X-based" says X is a place, even a city the gazetteer keeps for place contexts only.
+    ("A Pittsburgh-based company hired 300 workers.", {("PLACE", "Pittsburgh")}, set()),
+    # Known multi-word places that begin with a surname ("Tong", "Wan"), and ones the model calls people.
+    ("Rents in Kwun Tong and Wan Chai fell while Sha Tin and Tuen Mun held up.",
+     {("PLACE", "Kwun Tong"), ("PLACE", "Wan Chai"), ("PLACE", "Sha Tin"), ("PLACE", "Tuen Mun")}, set()),
+    # A capitalized word the text also writes in lower case is a word, not an organization.
+    ("Tea has changed our lives, said a grower whose tea sells online.", set(), {("ORG", "Tea")}),
+])
+def test_world_division_names_place_cues_and_common_words(text, expected, absent):
+    found = _spans(text)
+    assert expected <= found, found
+    assert not (absent & found), found
+
+
+def test_calls_to_action_and_share_buttons_are_page_furniture():
+    from pipeline.clean.cleaner import clean
+    from pipeline.settings import Settings
+
+    settings = Settings.load()
+    story = ("BEIJING, March 3 (Xinhua) -- Sales of kiwi fruit in Zhouzhi county rose 12 percent last year, "
+             "the county government said on Monday, as more farmers sold online.")
+    page = "\n".join([
+        "Kiwi fruit sales climb in Zhouzhi", story, "Facebook", "WhatsApp", "Share Article via LinkedIn",
+        "Calloway Diagnostics on LinkedIn", "Read more: Apple suppliers add 50,000 jobs in Tamil Nadu",
+        "Also Read: Steel output slump weighs on iron ore price", "More From Reuters", "About CNBC",
+        "Sign up for Al Jazeera", "Join ST's Telegram channel and get the latest breaking news delivered to you.",
+        "Follow us on Twitter @BBCAfrica, on Facebook at BBC Africa or on Instagram at bbcafrica",
+        "About 40 farmers joined the cooperative last year, the county said.",
+    ]) + "\n"
+    text = clean(page, "txt", settings.clean, Path(settings.models_dir)).text
+    assert story in text and "About 40 farmers joined the cooperative" in text
+    for furniture in ("Facebook", "WhatsApp", "LinkedIn", "Read more", "Also Read", "Reuters", "CNBC",
+                      "Al Jazeera", "Telegram", "Twitter"):
+        assert furniture not in text, furniture

@@ -282,10 +282,25 @@ def _is_bar(text: str, vocab: Vocabulary) -> bool:
     words = len(_words(text))
     if words > 25:
         return False
+    if _is_platform_link(low, vocab):
+        return True
     hits = sum(1 for w in vocab.social_words if w in low) + sum(1 for w in vocab.language_words if w in low)
     if not hits or hits * BAR_WORDS_PER_NAME < words:
         return False
     return hits >= vocab.min_bar_words or any(w in low for w in vocab.language_words if len(w) > 3)
+
+
+def _is_platform_link(low: str, vocab: Vocabulary) -> bool:
+    """One share or follow button of a bar laid out a line each: "Facebook", "Share Article via
+    LinkedIn", "Calloway Diagnostics on LinkedIn" (a platform last, alone or after on/via/at)."""
+    words = low.rstrip(" .").split()
+    if not words or len(words) > 4:
+        return False
+    platform = next((w for w in vocab.social_words if low.rstrip(" .").endswith(w)), None)
+    if platform is None:
+        return False
+    before = low.rstrip(" .")[: -len(platform)].split()
+    return not before or before[-1] in ("on", "via", "at")
 
 
 def _is_menu(text: str, vocab: Vocabulary) -> bool:

@@ -42,6 +42,8 @@ ORDINAL_RE = re.compile(r"\d{1,3}(?:st|nd|rd|th)|First|Second|Third|Fourth|Fifth
 # "in Brunsbuettel", "visited Pittsburgh": a preposition or verb that introduces a place.
 PLACE_CUE_BEFORE_RE = re.compile(r"\b(?i:in|at|from|near|to|across|outside|around|of|toward|towards|visited|via|"
                                  r"between|into|throughout) (?:[A-Z][\w.-]*(?: [A-Z][\w.-]*)?,? )*(?:and |or )?$")
+# "a Pittsburgh-based company", "Teesside-born": the name before is where something is.
+PLACE_CUE_AFTER_RE = re.compile(r"-(?:based|headquartered|born|registered|bound)\b")
 # "Calloway Diagnostics, a developer of ...", "Xunjie, a Shenzhen-based startup": an organization.
 ORG_APPOSITIVE_RE = re.compile(r"^,? (?:a|an|the) [^.;:]{0,50}?\b(?:company|firm|startup|start-up|maker|developer|"
                                r"group|bank|lender|retailer|platform|operator|provider|supplier|producer|"
@@ -78,7 +80,7 @@ def place_evidence(doc: Doc, start: int, end: int, gaz: Gazetteer) -> bool:
     text = doc_text(doc)
     span = doc[start:end]
     before = text[max(0, span.start_char - 60):span.start_char]
-    if PLACE_CUE_BEFORE_RE.search(before):
+    if PLACE_CUE_BEFORE_RE.search(before) or PLACE_CUE_AFTER_RE.match(text[span.end_char:span.end_char + 20]):
         return True
     m = re.match(r", ((?:[A-Z][\w.]*\s?){1,3})", text[span.end_char:span.end_char + 40])
     if m and gaz.place_candidates(m.group(1).strip().rstrip(".,")):
@@ -591,8 +593,8 @@ def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer, shapes: Nam
     found: list[Span] = []
     taken: set[int] = {i for i in _person_tokens(doc) if start <= i < end}
     people = _persons(doc)
-    for ent in people:  # the model's PERSON "Tamil Nadu" is the state: a known first-level name wins
-        if start <= ent.start and ent.end <= end and _first_level(ent.text, gaz):
+    for ent in people:  # the model's PERSON "Tamil Nadu" is the state, "Sha Tin" the town: a known place wins
+        if start <= ent.start and ent.end <= end and (_first_level(ent.text, gaz) or ent.text in gaz.places):
             taken.difference_update(range(ent.start, ent.end))
     persons = doc.user_data.get("news.person_last_names")
     if persons is None:
@@ -602,8 +604,19 @@ def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer, shapes: Nam
         speaks = k + 1 < len(doc) and doc[k + 1].lower_ in SPEECH_VERBS
         if doc[k].text in persons and speaks or (k > 0 and doc[k - 1].text in shapes.person_titles):
             taken.add(k)  # "Phoenix said", after "Jordan Phoenix"; "Mr. Lincoln"
+    # A known name of several words is not a person's: "Kwun Tong", "Wan Chai" begin with surnames.
+    protected: set[int] = set()
+    for width in range(min(end - start, gaz.max_place_tokens), 1, -1):
+        for i in range(start, end - width + 1):
+            if any(k in taken or k in protected for k in range(i, i + width)):
+                continue
+            text = doc[i:i + width].text
+            if text in gaz.places or gaz.org(text):
+                protected.update(range(i, i + width))
     for k in range(start, end):
         word = doc[k].text.title()
+        if k in protected:
+            continue
         if word in shapes.surnames or word in shapes.ethnic_groups:
             taken.add(k)
             if word in shapes.surnames and k + 1 < end:

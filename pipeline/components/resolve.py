@@ -165,6 +165,9 @@ class EntityResolver(NameDataUser):
             return None  # "new energy vehicle (NEV)": an abbreviation, not a name
         if _in_headline(doc, start) and not (gaz is not None and (gaz.org(text) or gaz.place_candidates(text))):
             return None  # the model guesses wildly on Title Case Headlines
+        if end - start == 1 and text.istitle() and _written_lower(doc, text) and not (
+                gaz is not None and (gaz.org(text) or gaz.place_candidates(text))):
+            return None  # "Tea has changed our lives." in an article about tea: a word, not a name
         if shapes is not None and text in shapes.not_places:
             return None  # "Earth", "the Milky Way"
         if end - start == 1 and person_last_name(doc, text) and end < len(doc) and doc[end].lower_ in SPEECH_VERBS:
@@ -206,6 +209,14 @@ def _org_evidence(doc: Doc, start: int, end: int, shapes, gaz) -> bool:
     if span.text not in counts:  # each distinct name counted once per Doc
         counts[span.text] = text.count(span.text)
     return counts[span.text] >= 2
+
+
+def _written_lower(doc: Doc, text: str) -> bool:
+    """Whether the word also occurs in lower case in the Doc ("tea" beside a sentence-initial "Tea")."""
+    lowered = doc.user_data.setdefault("news.lower_words", {})
+    if text not in lowered:
+        lowered[text] = re.search(rf"(?<![\w-]){re.escape(text.lower())}(?![\w-])", doc_text(doc)) is not None
+    return lowered[text]
 
 
 def _is_capitalized(token) -> bool:
