@@ -166,3 +166,22 @@ def test_calls_to_action_and_share_buttons_are_page_furniture():
     for furniture in ("Facebook", "WhatsApp", "LinkedIn", "Read more", "Also Read", "Reuters", "CNBC",
                       "Al Jazeera", "Telegram", "Twitter"):
         assert furniture not in text, furniture
+
+
+@pytest.mark.parametrize("text,expected,absent", [
+    # Towns under 100,000 are places where the text places them, with AP state abbreviations.
+    ("FLAGSTAFF, Ariz. (AP) - For residents of Flagstaff, the stakes are immediate.",
+     {("PLACE", "FLAGSTAFF"), ("PLACE", "Ariz."), ("PLACE", "Flagstaff")}, set()),
+    ("Commuter towns such as Guildford and Harrogate fared better, while Sunderland, Stockton-on-Tees and "
+     "Wolverhampton struggled.", {("PLACE", "Guildford"), ("PLACE", "Harrogate"), ("PLACE", "Sunderland"),
+                        ("PLACE", "Wolverhampton")}, {("ORG", "Guildford")}),
+    # A town's name alone is not a place: "Reading" and "Bath" are also words.
+    ("Reading the report, officials said Bath products sold well.", set(), {("PLACE", "Reading"), ("PLACE", "Bath")}),
+    # Particles inside a name; accounting standards are not organizations.
+    ("Cargo throughput at Dar es Salaam port rose while non-GAAP income and GAAP losses narrowed.",
+     {("PLACE", "Dar es Salaam port")}, {("ORG", "GAAP")}),
+])
+def test_world_towns_in_place_contexts(text, expected, absent):
+    found = _spans(text)
+    assert expected <= found, found
+    assert not (absent & found), found

@@ -24,6 +24,8 @@ MIN_FOREIGN_CITY_POPULATION = 1_000_000
 HOME_COUNTRY = "CN"
 # First-level divisions of every other country (scripts/build_world_divisions.py).
 WORLD_DIVISIONS = "world_divisions.tsv"
+# Towns of 15,000-99,999 outside China (scripts/build_world_towns.py): places only in place contexts.
+WORLD_TOWNS = "world_towns.tsv"
 # Hand-kept aliases (id, alias) for names news uses that the sources lack ("Korea").
 EXTRA_ALIASES = "aliases.tsv"
 # Townships and villages are recognized only with their designator ("Daiji
@@ -133,7 +135,9 @@ def load_gazetteer(directory: Path) -> Gazetteer:
     minor: dict[str, list[Place]] = {}
     for row in read_tsv(directory / EXTRA_ALIASES):
         extra.setdefault(row["id"], []).append(row["alias"])
-    for row in [*read_tsv(directory / "places.tsv"), *read_tsv(directory / WORLD_DIVISIONS)]:
+    towns = read_tsv(directory / WORLD_TOWNS) if (directory / WORLD_TOWNS).is_file() else []
+    rows = [(row, False) for row in [*read_tsv(directory / "places.tsv"), *read_tsv(directory / WORLD_DIVISIONS)]]
+    for row, town in rows + [(row, True) for row in towns]:
         place = Place(
             id=row["id"], name=row["name"], level=row["level"], province=row.get("province", ""),
             country=row.get("country", ""), lat=_float(row.get("lat")), lon=_float(row.get("lon")),
@@ -142,6 +146,9 @@ def load_gazetteer(directory: Path) -> Gazetteer:
         forms = {row["name"], *[a for a in row.get("aliases", "").split("|") if a], *extra.get(row["id"], ())}
         for form in forms:
             if not form or not form[0].isupper():
+                continue
+            if town:
+                minor.setdefault(form, []).append(place)
                 continue
             if " " not in form and place.level in BARE_NAME_EXCLUDED_LEVELS and place.population < MIN_BARE_TOWNSHIP_POPULATION:
                 continue

@@ -42,6 +42,13 @@ ORDINAL_RE = re.compile(r"\d{1,3}(?:st|nd|rd|th)|First|Second|Third|Fourth|Fifth
 # "in Brunsbuettel", "visited Pittsburgh": a preposition or verb that introduces a place.
 PLACE_CUE_BEFORE_RE = re.compile(r"\b(?i:in|at|from|near|to|across|outside|around|of|toward|towards|visited|via|"
                                  r"between|into|throughout) (?:[A-Z][\w.-]*(?: [A-Z][\w.-]*)?,? )*(?:and |or )?$")
+# "towns such as X and Y", "ports including X, Y and Z": places follow.
+PLACE_LIST_BEFORE_RE = re.compile(r"\b(?i:towns|cities|counties|villages|ports|regions|provinces|states|countries|"
+                                  r"districts|municipalities|islands)\s+(?:such as|including|like|of)\s+"
+                                  r"(?:[A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*)?(?:,\s+|\s+and\s+|\s+or\s+))*$")
+# A name coordinated with another: "Sunderland, X", "X and Wolverhampton".
+COORDINATED_BEFORE_RE = re.compile(r"(?:^|[^\w.'-])([A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,2})(?:,| and| or) $")
+COORDINATED_AFTER_RE = re.compile(r"^(?:,| and| or) ([A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,2}?)(?=[,.;:]| and| or|$| [a-z])")
 # "a Pittsburgh-based company", "Teesside-born": the name before is where something is.
 PLACE_CUE_AFTER_RE = re.compile(r"-(?:based|headquartered|born|registered|bound)\b")
 # "Calloway Diagnostics, a developer of ...", "Xunjie, a Shenzhen-based startup": an organization.
@@ -74,7 +81,7 @@ SPEECH_VERBS = frozenset({"said", "says", "told", "added", "explained", "noted",
                           "stressed", "warned", "recalled", "insisted", "agreed"})
 
 
-def place_evidence(doc: Doc, start: int, end: int, gaz: Gazetteer) -> bool:
+def place_evidence(doc: Doc, start: int, end: int, gaz: Gazetteer, town: bool = False) -> bool:
     """The text says tokens start..end name a place: "in Brunsbuettel", "Morgantown, West
     Virginia", or an all-capital dateline at the start of a line ("DOHA, March 3")."""
     text = doc_text(doc)
@@ -82,6 +89,11 @@ def place_evidence(doc: Doc, start: int, end: int, gaz: Gazetteer) -> bool:
     before = text[max(0, span.start_char - 60):span.start_char]
     if PLACE_CUE_BEFORE_RE.search(before) or PLACE_CUE_AFTER_RE.match(text[span.end_char:span.end_char + 20]):
         return True
+    if PLACE_LIST_BEFORE_RE.search(text[max(0, span.start_char - 120):span.start_char]):
+        return True  # "towns such as Guildford and Harrogate"
+    m = COORDINATED_BEFORE_RE.search(before) or COORDINATED_AFTER_RE.match(text[span.end_char:span.end_char + 40])
+    if m and (gaz.places.get(m.group(1)) or town and gaz.minor_places.get(m.group(1))):
+        return True  # "Sunderland, Stockton-on-Tees and Wolverhampton": a town listed with another place
     m = re.match(r", ((?:[A-Z][\w.]*\s?){1,3})", text[span.end_char:span.end_char + 40])
     if m and gaz.place_candidates(m.group(1).strip().rstrip(".,")):
         return True
@@ -554,7 +566,9 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
         return [Span(doc, start, end, label="PLACE")]
     if not gaz.place_candidates(text) and not set(range(start, end)) & _person_tokens(doc) and \
             ORG_CUE_BEFORE_RE.search(doc_text(doc)[max(0, doc[start].idx - 60):doc[start].idx]):
-        return [Span(doc, a, b, label="ORG") for a, b in _and_parts(doc, start, end)]  # "Shares of Allegheny Cell"
+        # "Shares of Allegheny Cell"; "towns such as Guildford and Harrogate" are places
+        return [Span(doc, a, b, label="PLACE" if doc[a:b].text in gaz.minor_places and place_evidence(doc, a, b, gaz, True)
+                     else "ORG") for a, b in _and_parts(doc, start, end)]
     found = _gazetteer_spans(doc, start, end, gaz, shapes)
     persons = _person_tokens(doc)
     if not found and not (set(range(start, end)) & persons):
@@ -615,8 +629,8 @@ def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer, shapes: Nam
                 protected.update(range(i, i + width))
     for k in range(start, end):
         word = doc[k].text.title()
-        if k in protected:
-            continue
+        if k in protected or k + 1 < len(doc) and doc[k + 1].lower_ in shapes.designators:
+            continue  # "Li county", "He County": a surname-like name with its designator is the place
         if word in shapes.surnames or word in shapes.ethnic_groups:
             taken.add(k)
             if word in shapes.surnames and k + 1 < end:
@@ -629,7 +643,7 @@ def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer, shapes: Nam
             if text.isupper() and len(text) > 3:  # "LANZHOU, June 18 (Xinhua)"
                 text = text.title()
             label = "ORG" if gaz.org(text) else "PLACE" if gaz.place_candidates(text) else None
-            if label is None and text in gaz.minor_places and place_evidence(doc, i, i + width, gaz):
+            if label is None and text in gaz.minor_places and place_evidence(doc, i, i + width, gaz, town=True):
                 label = "PLACE"
             if label is None or not doc[i].text[0].isupper() or text in shapes.not_places:
                 continue

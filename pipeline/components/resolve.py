@@ -179,14 +179,20 @@ class EntityResolver(NameDataUser):
                 label = "ORG"
             elif not gaz.place_candidates(text) and not gaz.org(text):
                 # Unknown to the gazetteers: the model's least reliable guesses. Keep them only
-                # with evidence in the text; a "place" with an organization's cue is one.
-                org_cue = _org_evidence(doc, start, end, shapes, gaz)
-                if label == "PLACE" and not place_evidence(doc, start, end, gaz):
-                    if not org_cue:
+                # with evidence in the text. A name said once to be somewhere ("residents of
+                # Flagstaff", "the port of Hakata") is a place at every mention; mentioned again
+                # with no cue either way, it keeps the model's label.
+                cue = _org_evidence(doc, start, end, shapes, gaz, count_mentions=False)
+                placed = place_evidence(doc, start, end, gaz) or _placed_elsewhere(doc, text, gaz, label)
+                if label == "PLACE" and not placed:
+                    if not cue:
                         return None
                     label = "ORG"
-                elif label == "ORG" and not org_cue:
-                    return None
+                elif label == "ORG" and not cue:
+                    if placed:
+                        label = "PLACE"
+                    elif not _org_evidence(doc, start, end, shapes, gaz):
+                        return None
         return Span(doc, start, end, label=label)
 
 
@@ -195,15 +201,38 @@ ORG_VERB_AFTER_RE = re.compile(r"^(?:'s)? (?:said|says|announced|reported|told|p
                                r"expects|shares|stock|spokesperson|spokesman|chief)\b")
 
 
-def _org_evidence(doc: Doc, start: int, end: int, shapes, gaz) -> bool:
-    """Text around a name that marks it as an organization, or a second mention of it."""
+# Where a name is said to be somewhere, at any of its mentions ("in" only for the model's places:
+# "a stake in X" is a company).
+PLACED_BEFORE_RE = re.compile(r"\b(?i:near|outside|around|across|throughout|residents of|port of|city of|town of|"
+                              r"village of|based in|located in|headquartered in|born in)\s$")
+PLACED_IN_RE = re.compile(r"\b(?i:in)\s$")
+
+
+def _placed_elsewhere(doc: Doc, text: str, gaz, label: str) -> bool:
+    """Some other mention of `text` has a place cue before it, or is followed by "-based"."""
+    found = doc.user_data.setdefault("news.placed", {})
+    key = (text, label)
+    if key not in found:
+        body = doc_text(doc)
+        found[key] = False
+        for m in re.finditer(rf"(?<![\w-]){re.escape(text)}(?![\w])", body):
+            before = body[max(0, m.start() - 30):m.start()]
+            if PLACED_BEFORE_RE.search(before) or (label == "PLACE" and PLACED_IN_RE.search(before)) \
+                    or body.startswith("-based", m.end()):
+                found[key] = True
+                break
+    return found[key]
+
+
+def _org_evidence(doc: Doc, start: int, end: int, shapes, gaz, count_mentions: bool = True) -> bool:
+    """Text around a name that marks it as an organization, or (`count_mentions`) a second mention of it."""
     text = doc_text(doc)
     span = doc[start:end]
     if shapes is not None and any(t.text in shapes.org_heads or t.text in shapes.legal_suffixes for t in span):
         return True
     if org_shape_or_cue(doc, start, end, gaz, shapes) or ORG_VERB_AFTER_RE.match(text[span.end_char:span.end_char + 40]):
         return True
-    if len(span.text) < 3 or span.text.isupper():
+    if not count_mentions or len(span.text) < 3 or span.text.isupper():
         return False
     counts = doc.user_data.setdefault("news.mention_counts", {})
     if span.text not in counts:  # each distinct name counted once per Doc
