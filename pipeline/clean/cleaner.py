@@ -293,13 +293,13 @@ def _is_bar(text: str, vocab: Vocabulary) -> bool:
 def _is_platform_link(low: str, vocab: Vocabulary) -> bool:
     """One share or follow button of a bar laid out a line each: "Facebook", "Share Article via
     LinkedIn", "Calloway Diagnostics on LinkedIn" (a platform last, alone or after on/via/at)."""
-    words = low.rstrip(" .").split()
-    if not words or len(words) > 4:
+    line = low.rstrip(" .")
+    if not line or len(line.split()) > 4:
         return False
-    platform = next((w for w in vocab.social_words if low.rstrip(" .").endswith(w)), None)
+    platform = next((w for w in vocab.social_words if line.endswith(w)), None)
     if platform is None:
         return False
-    before = low.rstrip(" .")[: -len(platform)].split()
+    before = line[: -len(platform)].split()
     return not before or before[-1] in ("on", "via", "at")
 
 
