@@ -25,7 +25,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.components.serialize import write_files
-from pipeline.components.spans import doc_text
+from pipeline.components.spans import doc_text, in_headline
 from pipeline.components.gazetteer import Gazetteer, load_gazetteer
 
 SPANS_KEY = "news_rules"
@@ -40,8 +40,11 @@ ORDINAL_RE = re.compile(r"\d{1,3}(?:st|nd|rd|th)|First|Second|Third|Fourth|Fifth
 
 
 # "in Brunsbuettel", "visited Pittsburgh": a preposition or verb that introduces a place.
+_CALENDAR_WORD = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+                  r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 PLACE_CUE_BEFORE_RE = re.compile(r"\b(?i:in|at|from|near|to|across|outside|around|of|toward|towards|visited|via|"
-                                 r"between|into|throughout) (?:[A-Z][\w.-]*(?: [A-Z][\w.-]*)?,? )*(?:and |or )?$")
+                                 rf"between|into|throughout) (?:(?!{_CALENDAR_WORD})[A-Z][\w.-]*(?: [A-Z][\w.-]*)?,? )*"
+                                 r"(?:and |or )?$")
 # "towns such as X and Y", "ports including X, Y and Z": places follow.
 PLACE_LIST_BEFORE_RE = re.compile(r"\b(?i:towns|cities|counties|villages|ports|regions|provinces|states|countries|"
                                   r"districts|municipalities|islands)\s+(?:such as|including|like|of)\s+"
@@ -132,6 +135,14 @@ def _person_tokens(doc: Doc) -> frozenset[int]:
     return tokens
 
 
+def _nationality_tokens(doc: Doc) -> frozenset[int]:
+    """Tokens of the model's one-word NORP entities ("Thai", "Vietnamese"), once per Doc."""
+    tokens = doc.user_data.get("news.norp")
+    if tokens is None:
+        tokens = doc.user_data["news.norp"] = frozenset(e.start for e in doc.ents if e.label_ == "NORP" and len(e) == 1)
+    return tokens
+
+
 def _persons(doc: Doc) -> list[Span]:
     """The model's multi-word PERSON entities, listed once per Doc."""
     persons = doc.user_data.get("news.person_spans")
@@ -163,6 +174,7 @@ class NameShapes:
     facility_words: frozenset[str] = frozenset()
     person_titles: frozenset[str] = frozenset()
     place_prefixes: frozenset[str] = frozenset()
+    company_tails: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=4)
@@ -190,6 +202,7 @@ def load_shapes(path: Path) -> NameShapes:
         facility_words=frozenset(data.get("facility_words", [])),
         person_titles=frozenset(data.get("person_titles", [])),
         place_prefixes=frozenset(data.get("place_prefixes", [])),
+        company_tails=frozenset(data.get("company_tails", [])),
     )
 
 
@@ -303,6 +316,14 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
             tok = doc[j]
             if tok.text in shapes.run_breakers:
                 break
+            if tok.text in shapes.person_titles and j + 1 < n and (j + 1) in _person_tokens(doc):
+                # "Bank of England Governor Andrew Bailey": the body ends before the title,
+                # and the next run starts after the person's name.
+                after_person = j + 1
+                while after_person < n and after_person in _person_tokens(doc):
+                    after_person += 1
+                j = after_person
+                break
             if doc[j - 1].text.endswith(".") and tok.is_stop and tok.text[:1].isupper():
                 break  # "... Consulting Co. He said": a sentence ends at the suffix's dot
             if tok.text == "," and _comma_continues(doc, start, j, shapes):
@@ -326,7 +347,7 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
         close = _bracket_insertion_end(doc, end, shapes)
         if close is not None:
             end = close + 1
-            if end < n and doc[end].text in shapes.legal_suffixes:
+            while end < n and doc[end].text in shapes.legal_suffixes:
                 end += 1
             j = max(j, end)
         # "Zhejiang Lanhua Logistics Co., Ltd.", "Calloway Diagnostics, Inc.": a legal suffix
@@ -353,8 +374,8 @@ def _comma_continues(doc: Doc, start: int, comma: int, shapes: NameShapes) -> bo
         return False
     for k in range(comma + 1, min(comma + 7, len(doc) - 1)):
         text = doc[k].text
-        if text in (",", ".", ";", "(", ")") or _breaks_after(doc[k]):
-            return False
+        if text in (",", ".", ";", "(", ")") or _breaks_after(doc[k]) or text in shapes.org_heads:
+            return False  # "Bank of East Asia, Hang Seng Bank and HSBC" lists three bodies
         if text == "and":
             return _is_cap(doc[k + 1])
     return False
@@ -367,8 +388,18 @@ def _bracket_insertion_end(doc: Doc, end: int, shapes: NameShapes) -> int | None
     for k in range(end + 1, min(end + 5, len(doc))):
         if doc[k].text == ")":
             inner_ok = k > end + 1 and all(_is_cap(doc[i]) for i in range(end + 1, k))
+            if not inner_ok:
+                return None
             after = doc[k + 1].text if k + 1 < len(doc) else ""
-            return k if inner_ok and after in shapes.legal_suffixes else None
+            if after in shapes.legal_suffixes:
+                return k
+            # "Ronghe (Quanzhou) Property Co. Ltd.": up to two capitalized words, then the suffix
+            for m in range(k + 2, min(k + 4, len(doc))):
+                if not _is_cap(doc[m - 1]) or _breaks_after(doc[m - 1]):
+                    return None
+                if doc[m].text in shapes.legal_suffixes:
+                    return m - 1
+            return None
     return None
 
 
@@ -419,7 +450,8 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
             seg_end = next((j for j in range(k + 1, end) if doc[j].text in ("of", "for")), end)
             left_ok = (_has_head(doc, *left, shapes) or _known(doc, *left, gaz)
                        or _ends_with_place_designator(doc, *left, shapes))
-            right_ok = _has_head(doc, k + 1, seg_end, shapes) or _known(doc, k + 1, seg_end, gaz)
+            right_ok = (_has_head(doc, k + 1, seg_end, shapes) or _known(doc, k + 1, seg_end, gaz)
+                        or seg_end - k > 2 and doc[seg_end - 1].text in shapes.legal_suffixes)  # "... and BioNTech SE"
             both_places = bool(gaz.place_candidates(doc[start:k].text)) and (
                 bool(gaz.place_candidates(doc[k + 1:end].text)) or _ends_with_place_designator(doc, k + 1, end, shapes))
             if left_ok and right_ok and (both_places or not _last_is_designator(doc, end, shapes)):
@@ -554,6 +586,10 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
         return [Span(doc, a, b, label="ORG") for a, b in _and_parts(doc, start, end)]  # "makers Resonac and JSR"
     if _has_head(doc, start, end, shapes) and doc[end - 1].text not in shapes.not_org_heads:
         return [Span(doc, start, end, label="ORG")]
+    if end - start >= 2 and (doc[end - 1].text in shapes.company_tails or doc[end - 1].text in shapes.legal_suffixes) \
+            and not in_headline(doc, start) \
+            and not set(range(start, end)) & _person_tokens(doc):
+        return [Span(doc, start, end, label="ORG")]  # "Renesas Electronics", "OZ Minerals"
     if (end - start >= 2 and doc[start].text in shapes.place_prefixes and not _has_head(doc, start, end, shapes)
             and all(_is_cap(doc[k]) or k == start + 1 and doc[k].text == "of" for k in range(start + 1, end))):
         return [Span(doc, start, end, label="PLACE")]  # "Port Hedland", "Mount Kenya", "Lake Victoria"
@@ -579,7 +615,11 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
     taken = {k for span in found for k in range(span.start, span.end)}
     for k in range(start, end):  # "QatarEnergy and ConocoPhillips": each camel-case name on its own
         if k not in taken and k not in persons and CAMEL_CASE_RE.fullmatch(doc[k].text):
-            found.append(Span(doc, k, k + 1, label="ORG"))
+            a, b = k, k + 1
+            while a - 2 >= start and doc[a - 1].text == "-" and not doc[a - 2].whitespace_ and \
+                    not doc[a - 1].whitespace_ and _is_cap(doc[a - 2]) and a - 2 not in taken:
+                a -= 2  # "Freeport-McMoRan" is one name
+            found.append(Span(doc, a, b, label="ORG"))
     return sorted(found, key=lambda span: span.start)
 
 
@@ -649,6 +689,8 @@ def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer, shapes: Nam
                 continue
             if label == "PLACE" and width == 1 and (doc[i].is_stop or doc[i].lower_ in shapes.direction_words):
                 continue  # a sentence-initial "You" is not Youxian
+            if label == "PLACE" and width == 1 and i in _nationality_tokens(doc) and not _first_level(text, gaz):
+                continue  # "Thai officials": a nationality adjective, not a town named Thai
             if doc[i:min(i + width + 1, len(doc))].text.lower() in shapes.false_orgs:
                 continue  # "Taobao" in "Taobao Villages": a brand used as a modifier
             found.append(Span(doc, i, i + width, label=label))

@@ -6,6 +6,10 @@ from typing import Iterable
 
 from spacy.tokens import Doc
 
+# A line reads as a Title Case headline when this share of its longer words is capitalized.
+HEADLINE_CAPITALIZED_SHARE = 0.7
+HEADLINE_MIN_WORDS = 4
+
 
 def add_char_spans(doc: Doc, spans_key: str, found: Iterable[tuple[int, int, str]]) -> Doc:
     """Add (start_char, end_char, label) candidates to doc.spans[spans_key].
@@ -28,3 +32,15 @@ def doc_text(doc: Doc) -> str:
     if text is None:
         text = doc.user_data["news.text"] = doc.text
     return text
+
+
+def in_headline(doc: Doc, start: int) -> bool:
+    """Whether token `start` is on a line written in Title Case (the model and the
+    name shapes both guess wildly there)."""
+    text = doc_text(doc)
+    idx = doc[start].idx
+    line = text[text.rfind("\n", 0, idx) + 1: (text.find("\n", idx) + 1 or len(text) + 1) - 1]
+    words = [w for w in line.split() if len(w) > 3 and w[0].isalpha()]
+    if len(words) < HEADLINE_MIN_WORDS:
+        return False
+    return sum(1 for w in words if w[0].isupper()) / len(words) >= HEADLINE_CAPITALIZED_SHARE
