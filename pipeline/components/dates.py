@@ -21,7 +21,7 @@ MONTH = (r"(?:January|February|March|April|May|June|July|August|September|Octobe
          r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)")
 NOT_YEAR_NEXT = r"(?!,? ?(?:19|20)\d\d\b)"  # "Aug 31, 93.6 percent" is still Aug 31
 PART_OF_YEAR = (r"(?:(?:first|last|final|second|third|fourth) (?:half|quarter|(?:two|three|four|five|six|seven|eight|"
-                r"nine|ten|eleven) months)|end|beginning|start|middle)")
+                r"nine|ten|eleven|\d{1,2}) months)|end|beginning|start|middle)")
 DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
@@ -39,6 +39,14 @@ NUMBER_OR_WORD = rf"(?:\d{{1,2}}|{NUMBER_WORD.replace('|a|an', '')})"
 POINT = rf"(?:{MONTH}(?: {DAY})?(?:,? {YEAR})?|{YEAR})"
 
 DATE_PATTERNS = [
+    # Quarters named by their months: "July-September quarter", "the September quarter".
+    rf"\b{FULL_MONTH}[-–]{FULL_MONTH} quarter(?:,? {YEAR}| of {YEAR})?\b",
+    rf"(?<![-–]){FULL_MONTH} quarter\b",
+    # Fiscal years: "fiscal year ending March 2022", "the 2022/23 financial year".
+    rf"\b(?:fiscal|financial) year (?:ending|ended|ends|through|to) (?:in )?{FULL_MONTH}(?:,? {YEAR})?\b",
+    rf"\b{YEAR}/\d{{2}} (?:fiscal|financial) year\b",
+    # Two days of one month: "between Nov 1 and 11".
+    rf"\b{MONTH} {DAY} and {DAY}\b(?!,? ?\d|[-–])",
     # A weekday before a date is part of it: "Wednesday, Oct. 13, 2021", "Tue 16 Jan 2024".
     rf"\b(?:{WEEKDAY}|{WEEKDAY_ABBR}),? (?:{MONTH} {DAY},? {YEAR}|(?:[12]\d|3[01]|0?[1-9]) {MONTH},? {YEAR})\b",
     # Day ranges within one month: "Nov. 1-3", "September 20-21", "March 3 to 10".
@@ -52,7 +60,12 @@ DATE_PATTERNS = [
     r"\b(?:19|20)\d\d/\d{1,2}/\d{1,2}\b",
     rf"\b\d{{1,2}}-{MONTH}-{YEAR}\b",
     # Parts of a year: "first two months of 2023", "first half of the year", "end of last year".
-    rf"\b{PART_OF_YEAR} of (?:{YEAR}|{RELATIVE_YEAR}|the year|{FULL_MONTH})\b",
+    rf"\b{PART_OF_YEAR} of (?:{YEAR}|{RELATIVE_YEAR}|the year|{FULL_MONTH}|(?:the|this|last|next) month|"
+    rf"the (?:first|second|third|fourth) quarter(?: of (?:{YEAR}|{RELATIVE_YEAR}))?)\b",
+    # "the first half" alone: of the article's year.
+    r"(?<=\bthe )(?:first|second) half\b(?! of\b)",
+    # "the same period last year"
+    rf"(?<=\bthe )same (?:period|time|month|quarter) (?:of )?(?:last year|a year earlier|a year ago)\b",
     # "between January and April": both ends in one span ("between" stays out).
     rf"(?<=\bbetween ){MONTH}(?: {DAY})? and {MONTH}(?: {DAY})?(?:,? {YEAR}| {RELATIVE_YEAR})?\b",
     rf"(?<=\bbetween ){YEAR} and {YEAR}\b",

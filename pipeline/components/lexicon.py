@@ -27,7 +27,10 @@ CURRENCIES = "currencies.yml"  # generated from CLDR by scripts/build_currencies
 # Scale words after which "and" continues a spelled-out number ("one hundred and twenty").
 AND_AFTER = ("hundred", "thousand", "million", "billion", "trillion")
 MAX_NUMBER_JOINTS = 11
-NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+# Thousands grouped by commas, or by spaces as SI style and South African outlets write them
+# ("16 427MW", "4 000 megawatts").
+NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,.]\d)|\d+)(?:\.\d+)?"
+SPACED_THOUSANDS_RE = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
 
 
 def _alternation(words, boundary: bool = True) -> str:
@@ -59,6 +62,20 @@ class Lexicon:
     percent_re: re.Pattern
     quantity_re: re.Pattern
     spelled_number_re: re.Pattern  # a scaled or spelled-out number, for normalization
+    currency_by_country: dict[str, dict[str, str]]  # shared symbol -> {country or "default": ISO code}
+
+    def currency_in_context(self, symbol: str, text: str) -> str | None:
+        """The currency a shared symbol ("Rs", "R") stands for in an article: that of the
+        country the text names most often, else the symbol's default (None: not money)."""
+        table = self.currency_by_country.get(symbol)
+        if table is None:
+            return self.currency_prefix.get(symbol)
+        counts = {country: len(re.findall(rf"\b{re.escape(country)}", text))
+                  for country in table if country != "default"}
+        best = max(counts, key=lambda c: (counts[c], c == "India"), default=None) if counts else None
+        if best is not None and counts[best] > 0:
+            return table[best]
+        return table.get("default")
 
     def qualifier_of(self, text: str) -> tuple[str, str]:
         """Split a leading qualifier off `text`: (qualifier, rest)."""
@@ -83,7 +100,7 @@ class Lexicon:
             except ValueError:
                 return None
         try:
-            return Decimal(token.replace(",", ""))
+            return Decimal(SPACED_THOUSANDS_RE.sub("", token.replace(",", "")))
         except InvalidOperation:
             return None
 
@@ -111,6 +128,9 @@ def load_lexicon(path: Path, units_dir: Path | None = None) -> Lexicon:
     codes = {code for table in (cldr["currency_prefix"], cldr["currency_suffix"], data["currency_prefix"],
                                 data["currency_suffix"]) for code in table.values()}
     currency_prefix = {**{code: code for code in sorted(codes)}, **currency_prefix}
+    currency_by_country = data.get("currency_by_country", {})
+    for symbol, table in currency_by_country.items():
+        currency_prefix.setdefault(symbol, table.get("default") or next(iter(table.values())))
     currency_suffix = {k.lower(): v for table in (cldr["currency_suffix"], data["currency_suffix"])
                        for k, v in table.items()}
     qualifiers = {p.lower(): q for q, phrases in data["qualifiers"].items() for p in phrases}
@@ -187,6 +207,7 @@ def load_lexicon(path: Path, units_dir: Path | None = None) -> Lexicon:
         percent_re=percent_re,
         quantity_re=quantity_re,
         spelled_number_re=spelled_number_re,
+        currency_by_country=currency_by_country,
     )
 
 

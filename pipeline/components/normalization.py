@@ -15,7 +15,7 @@ import re
 from decimal import Decimal
 from functools import lru_cache
 
-from pipeline.components.lexicon import NUMBER, Lexicon
+from pipeline.components.lexicon import NUMBER, SPACED_THOUSANDS_RE, Lexicon
 from pipeline.components.units import read_quantity
 
 # A hyphen joins a range only between numbers ("5-10", "5 million-8 million"), not in "twenty-five".
@@ -52,7 +52,7 @@ def _scaled(text: str, lexicon: Lexicon) -> Decimal | None:
     m = NUMBER_RE.search(text)
     if m is None:
         return lexicon.number_value(text)
-    value = Decimal(m.group(0).replace(",", ""))
+    value = Decimal(SPACED_THOUSANDS_RE.sub("", m.group(0).replace(",", "")))
     glued = text[m.end():m.end() + 1].isalpha()
     rest = text[m.end():].lstrip(" -\u00a0").lower()
     for word in sorted(lexicon.scales, key=len, reverse=True):  # "lakh crore" before "lakh"
@@ -90,12 +90,17 @@ def _split_range(body: str, lexicon: Lexicon) -> list[str]:
     return parts[:1]
 
 
-def normalize_money(text: str, lexicon: Lexicon) -> dict:
-    """{"amount", "currency", "qualifier", ["amount_max"]} for a MONEY span."""
+def normalize_money(text: str, lexicon: Lexicon, context: str | None = None) -> dict:
+    """{"amount", "currency", "qualifier", ["amount_max"]} for a MONEY span.
+
+    `context`, the article's text, settles symbols that several currencies share ("Rs").
+    """
     qualifier, body = lexicon.qualifier_of(text)
     currency = None
     for form, code in sorted(lexicon.currency_prefix.items(), key=lambda kv: -len(kv[0])):
         if body.startswith(form):
+            if form in lexicon.currency_by_country and context is not None:
+                code = lexicon.currency_in_context(form, context) or code
             currency, body = code, body[len(form):].strip()
             break
     if currency is None:
@@ -159,6 +164,7 @@ def normalize_quantity(text: str, lexicon: Lexicon) -> dict:
     quantulum3's reading of the span, unit names as quantulum3 names them.
     """
     qualifier, body = lexicon.qualifier_of(text)
+    body = SPACED_THOUSANDS_RE.sub("", body)  # "16 427MW": quantulum3 would read two numbers
 
     def digits(m: re.Match) -> str:
         value = _scaled(m.group(0), lexicon)
@@ -244,6 +250,17 @@ def _date_value(text: str, published: str | None) -> str | None:
             start = 1966 + 5 * (n - 3)
             return f"{start}/{start + 4}"
         return None
+    if m := re.fullmatch(r"(?:fiscal|financial) year (?:ending|ended|ends|through|to) (?:in )?(\w+(?:,? \d{4})?)", text):
+        point = _parse_point(m.group(1), published)  # "fiscal year ending March 2022" -> 2021-04/2022-03
+        if not point or len(point) < 7:
+            return None
+        y, last = map(int, point.split("-")[:2])
+        if not YEAR_RE.search(m.group(1)) and published and point < published[:7]:
+            y += 1  # "the fiscal year through March", said in November: the coming March
+        first_y, first_m = (y, 1) if last == 12 else (y - 1, last + 1)
+        return f"{first_y}-{first_m:02d}/{y}-{last:02d}"
+    if m := re.fullmatch(r"((?:19|20)\d\d)/(\d{2}) (?:fiscal|financial) year", text):
+        return f"{m.group(1)}/{m.group(1)[:2]}{m.group(2)}"
     if FISCAL_RE.match(text):
         year = YEAR_RE.search(text)
         return year.group(1) if year else None
@@ -252,15 +269,25 @@ def _date_value(text: str, published: str | None) -> str | None:
     if months:  # "first two months of 2023" -> 2023-01/2023-02
         year = YEAR_RE.search(text)
         y = int(year.group(1)) if year else _relative_year(low, published)
-        n = NUMBER_WORDS_SMALL.get(months.group(2))
+        n = int(months.group(2)) if months.group(2).isdigit() else NUMBER_WORDS_SMALL.get(months.group(2))
         if y is None or n is None:
             return None
         first, last = (1, n) if months.group(1) == "first" else (13 - n, 12)
         return f"{y}-{first:02d}/{y}-{last:02d}"
-    if re.match(r"(?:end|beginning|start|middle) of ", low):
-        year = YEAR_RE.search(text)
-        y = int(year.group(1)) if year else _relative_year(low, published)
-        return str(y) if y else None
+    part = re.match(r"(end|beginning|start|middle) of (?:the )?", low)
+    if part:
+        return _part_of_period(part.group(1), text[part.end():], published)
+    if re.fullmatch(r"(?:first|second) half", low):  # "in the first half": of the article's year
+        y = _relative_year(low, published)
+        return (f"{y}-01/{y}-06" if low.startswith("first") else f"{y}-07/{y}-12") if y else None
+    if m := re.fullmatch(r"(\w+)[-–](\w+) quarter(?:,? | of )?(\d{4})?", text):  # "July-September quarter"
+        return _date_value(f"{m.group(1)}-{m.group(2)}" + (f" {m.group(3)}" if m.group(3) else ""), published)
+    if m := re.fullmatch(r"([A-Z][a-z]+) quarter", text):  # "the September quarter": the three months to September
+        point = _parse_point(m.group(1), published)
+        if not point or m.group(1)[:3].lower() not in MONTH_ABBR:
+            return None
+        y, last = map(int, point.split("-")[:2])
+        return f"{y}-{last - 2:02d}/{y}-{last:02d}" if last >= 3 else f"{y - 1}-{last + 10:02d}/{y}-{last:02d}"
     if "quarter" in low or re.fullmatch(r"Q[1-4] \d{4}", text):
         # ISO 8601 has no quarters: a quarter is the interval of its months.
         q = QUARTER_RE.search(text)
@@ -306,6 +333,30 @@ def _date_value(text: str, published: str | None) -> str | None:
     if re.fullmatch(r"\d{4}", text):
         return text
     return _parse_point(text, published)
+
+
+def _part_of_period(part: str, rest: str, published: str | None) -> str | None:
+    """"end of 2020" -> 2020-12, "beginning of March" -> its month, "end of the first quarter
+    of 2024" -> 2024-03, "end of the month" -> the article's month; "middle of" a year is the year."""
+    low = rest.lower()
+    if low in ("month", "this month") and published:
+        return published[:7]
+    if low in ("last month", "next month") and published:
+        y, m = int(published[:4]), int(published[5:7]) + (1 if low.startswith("next") else -1)
+        y, m = (y - 1, 12) if m == 0 else (y + 1, 1) if m == 13 else (y, m)
+        return f"{y}-{m:02d}"
+    period = _date_value(rest, published) if re.search(r"\d|year|quarter|[A-Z]", rest) else None
+    if low in ("year", "this year", "last year", "next year"):
+        period = str(_relative_year(low, published)) if published else None
+    if not period:
+        return None
+    if part == "middle":
+        return period.split("/")[0] if "/" not in period or len(period) == 9 else None
+    first, _, last = period.partition("/")
+    last = last or first
+    if len(first) == 4 and len(last) == 4:  # a year (or years): its first or last month
+        return f"{first}-01" if part in ("beginning", "start") else f"{last}-12"
+    return first[:7] if part in ("beginning", "start") else last[:7]
 
 
 def _relative_year(low: str, published: str | None) -> int | None:

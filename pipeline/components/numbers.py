@@ -69,6 +69,7 @@ def find_amounts(text: str, lexicon: Lexicon) -> list[tuple[int, int, str]]:
     """(start, end, label) of every MONEY, PERCENT and QUANTITY in `text`."""
     out = []
     ends: list[set[int]] = []
+    shared: dict[str, str | None] = {}  # shared currency symbol -> its currency in this text
 
     def prefix_ends(found: list[tuple[int, int, str]]) -> set[int]:
         """Where the currency-first amounts end (computed once, after the prefix pattern ran)."""
@@ -85,6 +86,11 @@ def find_amounts(text: str, lexicon: Lexicon) -> list[tuple[int, int, str]]:
         for m in regex.finditer(text):
             start, end = m.start(), m.end()
             matched = m.group(0)
+            if m.re is lexicon.money_prefix_re and m.group("cur") in lexicon.currency_by_country:
+                if m.group("cur") not in shared:
+                    shared[m.group("cur")] = lexicon.currency_in_context(m.group("cur"), text)
+                if shared[m.group("cur")] is None:
+                    continue  # "R2" in an article that names no country whose currency R is
             if m.group("n2") and YEAR_RE.fullmatch(m.group("n1")):
                 # "grew 31 percent in 2020 to 28.6 billion yuan": a year, not a range start.
                 start = m.start("n2")

@@ -56,7 +56,7 @@ class ValueNormalizer:
         for ent in doc.ents:
             label = ent.label_
             if label == "DATE":
-                value = contextual_date(ent.text, published, last_date)
+                value = contextual_date(ent.text, published, last_date) or _weekday_ahead(text, ent, published)
                 values = {"value": value} if value else normalize_date(_without_weekday(ent.text), published)
                 if not values and RANGE_AND_RE.search(ent.text):
                     values = _range_value(ent.text, published)
@@ -64,7 +64,7 @@ class ValueNormalizer:
             elif lexicon is None:
                 continue
             elif label == "MONEY":
-                values = normalize_money(ent.text, lexicon)
+                values = normalize_money(ent.text, lexicon, text)
             elif label == "PERCENT":
                 values = normalize_percent(ent.text, lexicon)
             elif label == "QUANTITY":
@@ -86,12 +86,23 @@ WORD_NUMBERS = {w: i for i, w in enumerate(
 MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                           "nov", "dec"))}
 ANAPHORA_RE = re.compile(r"^(previous|prior|same|following|next) year$|^(\w+) years? (earlier|later|before)$", re.I)
+SAME_PERIOD_RE = re.compile(r"^same (?:period|time|month|quarter) (?:of )?(?:last year|a year earlier|a year ago)$",
+                            re.I)
+# A weekday the sentence puts ahead of the article's date: "will be implemented from 5am on
+# Thursday", "is due to visit on Friday", "by Friday", "announces its decision on Wednesday".
+WEEKDAY_ALONE_RE = re.compile(r"^(?:on )?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$")
+FUTURE_CUE_RE = re.compile(r"\b(?:will|'ll|shall|is due|are due|due to|scheduled|expected to|set to|plans? to|"
+                           r"is to|are to|going to|aims? to|announces|reports|releases|publishes|kicks off|"
+                           r"opens|begins|starts|expires|meets|votes|holds|hosts)\b", re.I)
+AHEAD_BEFORE_RE = re.compile(r"\b(?:by|until|till|before|from|next|this coming|due) (?:\w+ )?$", re.I)
+PAST_CUE_RE = re.compile(r"\b(?:said|told|was|were|had|did|\w+ed)\b", re.I)
+PASSIVE_RE = re.compile(r"\b(?:be|been) \w+ed\b", re.I)
 PAST_YEARS_RE = re.compile(r"^(?:past|last) (\w+) years$", re.I)
 FIRST_MONTHS_RE = re.compile(r"^first (\w+) months$", re.I)
 QUARTER_ALONE_RE = re.compile(r"^Q([1-4])$")
 DECADE_RE = re.compile(r"^((?:19|20)\d)0s$")
 LAST_MONTH_RE = re.compile(r"^[Ll]ast ([A-Z][a-z]+)$")
-DAY_RANGE_RE = re.compile(r"^([A-Z][a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)? ?(?:-|–|to|through) ?(\d{1,2})(?:st|nd|rd|th)?"
+DAY_RANGE_RE = re.compile(r"^([A-Z][a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)? ?(?:-|–|to|through| and ) ?(\d{1,2})(?:st|nd|rd|th)?"
                           r"(?:,? ((?:19|20)\d\d))?$")
 DOTTED_RE = re.compile(r"^(\d{2})\.(\d{2})\.((?:19|20)\d\d)$")
 WEEKDAY_PREFIX_RE = re.compile(r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,? (?=\w)")
@@ -112,6 +123,9 @@ def contextual_date(text: str, published: str | None, last: str | None) -> str |
     text = " ".join(text.split())
     anchor_year = int((last or published or "0000")[:4]) or None
     pub_year = int(published[:4]) if published else None
+    if (m := SAME_PERIOD_RE.match(text)) and last:
+        # "up 21 percent from the same period last year", after "the first half" (2025-01/2025-06)
+        return re.sub(r"(?<!\d)((?:19|20)\d\d)(?!\d)", lambda y: f"{int(y.group(1)) - 1:04d}", last)
     m = ANAPHORA_RE.match(text)
     if m and anchor_year:
         if m.group(1):
@@ -148,6 +162,28 @@ def contextual_date(text: str, published: str | None, last: str | None) -> str |
     if m := DOTTED_RE.match(text):
         return f"{m.group(3)}-{m.group(2)}-{m.group(1)}"
     return None
+
+
+def _weekday_ahead(text: str, ent: Span, published: str | None) -> str | None:
+    """The coming weekday when the clause before it speaks of the future; None otherwise
+    (a bare weekday in news is most often the past one, which normalize_date gives)."""
+    m = WEEKDAY_ALONE_RE.match(ent.text)
+    if m is None or not published:
+        return None
+    start = ent.start_char
+    if text.startswith(("'s", "’s"), ent.end_char):
+        return None  # "Tuesday's closing price": a day that has been
+    clause_start = max(text.rfind(mark, 0, start) for mark in (". ", "; ", "? ", "! ", "\n", ", as ", " while "))
+    clause = PASSIVE_RE.sub(" ", text[max(clause_start, start - 160, 0):start])  # "will be implemented"
+    past = max((m.end() for m in PAST_CUE_RE.finditer(clause)), default=-1)
+    future = max((m.end() for m in FUTURE_CUE_RE.finditer(clause)), default=-1)
+    ahead = AHEAD_BEFORE_RE.search(clause[-24:])
+    if not (ahead and past < len(clause) - 24 or future > past):
+        return None
+    pub = dt.date.fromisoformat(published[:10])
+    target = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"].index(m.group(1))
+    ahead = (target - pub.weekday()) % 7
+    return (pub + dt.timedelta(days=ahead)).isoformat()
 
 
 def _relative_unit(which: str, unit: str, pub: dt.date) -> str:
