@@ -185,3 +185,87 @@ def test_world_towns_in_place_contexts(text, expected, absent):
     found = _spans(text)
     assert expected <= found, found
     assert not (absent & found), found
+
+
+# --- families drawn from the t batch (invented sentences) -------------------------------------
+
+
+@pytest.mark.parametrize("text,expected,absent", [
+    # An unknown name weighed over all its mentions: it acts ("said", "'s chief executive") more
+    # than it is somewhere ("bills to Orvane").
+    ("Unpaid bills to Orvane have risen, the utility said. Orvane's interim chief executive Tom Reyes "
+     "said arrears grew. Orvane also said it would cut power. Orvane urged customers to save.",
+     {("ORG", "Orvane")}, {("PLACE", "Orvane")}),
+    # A title ends a body's name before a person's name; coordinated bodies split.
+    ("Federal Reserve Chair Jerome Powell and Bank of England Governor Andrew Bailey spoke.",
+     {("ORG", "Federal Reserve"), ("ORG", "Bank of England")}, {("ORG", "Bank of England Governor Andrew Bailey")}),
+    ("Pfizer Inc. and Keltron SE said the trial worked, while Bank of East Asia, Hang Seng Bank and HSBC lent.",
+     {("ORG", "Pfizer Inc."), ("ORG", "Keltron SE"), ("ORG", "Bank of East Asia"), ("ORG", "Hang Seng Bank")},
+     {("ORG", "Bank of East Asia, Hang Seng Bank")}),
+    # Industry words end a company name; hyphenated camel-case names stay whole.
+    ("A fire at a Varnok Electronics plant halted supplies, and Dalworth-McKinley cut output.",
+     {("ORG", "Varnok Electronics"), ("ORG", "Dalworth-McKinley")}, {("ORG", "McKinley")}),
+    # A bracketed place and a word or two before the legal suffix stay inside the name.
+    ("A contractor sued Ronghe (Quanzhou) Property Co. Ltd. in July.",
+     {("ORG", "Ronghe (Quanzhou) Property Co. Ltd.")}, {("PLACE", "Quanzhou")}),
+    # A place inside a company's name is not labeled when the name reads as a company.
+    ("Tokyo Electron, the world's third-largest chip equipment maker, raised its forecast.",
+     {("ORG", "Tokyo Electron")}, {("PLACE", "Tokyo")}),
+    # Nationality adjectives and portfolios are not places.
+    ("Buyers signed deals for Thai rice, according to Thai officials, and Finance Minister Ann Lowe agreed.",
+     set(), {("PLACE", "Thai"), ("PLACE", "Finance")}),
+])
+def test_organization_families_from_the_t_batch(text, expected, absent):
+    got = _spans(text)
+    assert expected <= got, expected - got
+    assert not absent & got, absent & got
+
+
+def test_shared_currency_symbols_follow_the_country_the_article_names():
+    rand = extract("South Africa's utility owes R58.5bn, up from about R47.6 billion; Welkom owes R4.2-billion.",
+                   published="2023-03-09")
+    assert [(e.text, e.amount, e.currency) for e in rand if e.label == "MONEY"] == [
+        ("R58.5bn", 58500000000, "ZAR"), ("about R47.6 billion", 47600000000, "ZAR"),
+        ("R4.2-billion", 4200000000, "ZAR")]
+    assert not [e for e in extract("Route R61 is closed near 2 towns.", published="2023-03-09") if e.label == "MONEY"]
+    rupees = extract("Pakistan pays Rs25,000 to each family in Sindh, Pakistan.", published="2022-09-01")
+    assert [(e.amount, e.currency) for e in rupees if e.label == "MONEY"] == [(25000, "PKR")]
+    assert [e.currency for e in extract("India spent Rs 300 crore.", published="2022-09-01")
+            if e.label == "MONEY"] == ["INR"]
+
+
+def test_space_grouped_thousands():
+    got = {e.text: e.value for e in extract("Outages reached 16 427MW; Stage 4 sheds up to 4 000 megawatts.",
+                                             published="2023-03-09") if e.label == "QUANTITY"}
+    assert got == {"16 427MW": 16427, "up to 4 000 megawatts": 4000}
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Poverty was to end by the end of 2020.", {"end of 2020": "2020-12"}),
+    ("Deposits grew from the end of last year.", {"end of last year": "2023-12"}),
+    ("Firms registered by the end of March.", {"end of March": "2024-03"}),
+    ("Levies apply by the end of the month.", {"end of the month": "2024-03"}),
+    ("It should close by the end of the first quarter of 2025.", {"end of the first quarter of 2025": "2025-03"}),
+    ("Output rose in the first half.", {"first half": "2024-01/2024-06"}),
+    ("Miners reported output for the December quarter.", {"December quarter": "2023-10/2023-12"}),
+    ("Sales rose in the October-December quarter.", {"October-December quarter": "2023-10/2023-12"}),
+    ("It raised its forecast for the fiscal year ending March 2025.",
+     {"fiscal year ending March 2025": "2024-04/2025-03"}),
+    ("It raised its forecast for the fiscal year through March.", {"fiscal year through March": "2023-04/2024-03"}),
+    ("Orders between Feb 1 and 11 doubled.", {"Feb 1 and 11": "2024-02-01/2024-02-11"}),
+    ("Income in the first 10 months of last year rose.", {"first 10 months of last year": "2023-01/2023-10"}),
+    ("In the first half, trade rose 4 percent from the same period last year.",
+     {"first half": "2024-01/2024-06", "same period last year": "2023-01/2023-06"}),
+])
+def test_parts_of_periods_quarters_and_fiscal_years(text, expected):
+    assert _values(text, published="2024-03-05") == expected
+
+
+def test_weekdays_the_clause_puts_ahead():
+    # 2023-10-19 is a Thursday.
+    text = ("The miner reports results on Friday. Cuts will be implemented from 5am on Saturday. "
+            "Shares fell on Monday. The company will invest more, it said on Wednesday. "
+            "The bank announces its decision on Tuesday. It was a discount to Tuesday's closing price.")
+    got = [(e.text, e.value) for e in extract(text, published="2023-10-19") if e.label == "DATE"]
+    assert got == [("Friday", "2023-10-20"), ("Saturday", "2023-10-21"), ("Monday", "2023-10-16"),
+                   ("Wednesday", "2023-10-18"), ("Tuesday", "2023-10-24"), ("Tuesday", "2023-10-17")]
