@@ -269,3 +269,67 @@ def test_weekdays_the_clause_puts_ahead():
     got = [(e.text, e.value) for e in extract(text, published="2023-10-19") if e.label == "DATE"]
     assert got == [("Friday", "2023-10-20"), ("Saturday", "2023-10-21"), ("Monday", "2023-10-16"),
                    ("Wednesday", "2023-10-18"), ("Tuesday", "2023-10-24"), ("Tuesday", "2023-10-17")]
+
+
+# --- families drawn from the r batch (invented sentences) -------------------------------------
+
+
+@pytest.mark.parametrize("text,expected,absent", [
+    # A press release's defined short name, after its ticker, names the company everywhere.
+    ('AUSTIN, Texas (GLOBE NEWSWIRE) -- Pelvaro Systems, Inc. (Nasdaq: PLVR) ("Pelvaro" or the "Company") '
+     'today reported results. Bringing Quintel into Pelvaro closes the loop.',
+     {("ORG", "Pelvaro Systems, Inc."), ("ORG", "Pelvaro")}, {("PLACE", "Pelvaro")}),
+    # Lists of customers and partners name organizations, each with its own boundaries.
+    ("Its largest customers include Bravada Logistics, Tarsen Motor Company and Mahvi Last Mile Mobility.",
+     {("ORG", "Bravada Logistics"), ("ORG", "Tarsen Motor Company"), ("ORG", "Mahvi Last Mile Mobility")},
+     {("PLACE", "Mile")}),
+    # Constituents of the big stock indices are known organizations.
+    ("Westnetz, a subsidiary of E.ON, and Deutsche Telekom restored lines; Severn Trent and United Utilities paid.",
+     {("ORG", "E.ON"), ("ORG", "Deutsche Telekom"), ("ORG", "Severn Trent"), ("ORG", "United Utilities")}, set()),
+    # Legislatures and regulators of world news.
+    ("The Bundestag approved the fund before the Bundesrat voted, and Ofwat fined the firm.",
+     {("ORG", "Bundestag"), ("ORG", "Bundesrat"), ("ORG", "Ofwat")}, set()),
+    # World rivers, islands and regions without a designator; "River X" is one place.
+    ("Premiums along the Rhine and the Elbe rose, while plants on Kyushu and the River Wharfe flooded.",
+     {("PLACE", "Rhine"), ("PLACE", "Elbe"), ("PLACE", "Kyushu"), ("PLACE", "River Wharfe")}, set()),
+])
+def test_organization_and_place_families_from_the_r_batch(text, expected, absent):
+    got = _spans(text)
+    assert expected <= got, expected - got
+    assert not absent & got, absent & got
+
+
+def test_fiscal_years_follow_the_country_the_article_names():
+    india = extract("In India, revenue could reach Rs 1,500 crore in FY26, from Rs 1,050 crore in FY25.",
+                    published="2025-02-12")
+    assert {e.text: e.value for e in india if e.label == "DATE"} == {"FY26": "2025-04/2026-03",
+                                                                    "FY25": "2024-04/2025-03"}
+    japan = extract("Japan's prefecture set aside 10 billion yen in its fiscal 2023 budget.", published="2023-11-15")
+    assert [e.value for e in japan if e.label == "DATE"] == ["2023-04/2024-03"]
+    nowhere = extract("The chipmaker expects growth in fiscal 2024.", published="2023-11-15")
+    assert [e.value for e in nowhere if e.label == "DATE"] == ["2024"]
+
+
+def test_months_without_a_year_follow_the_tense():
+    text = ("The company plans to open a warehouse by December. States have until Sept. 30 to apply. "
+            "Rates have fallen since December. The bureau will release October retail data soon. "
+            "In the first three quarters, output rose.")
+    got = [(e.text, e.value) for e in extract(text, published="2024-04-13") if e.label == "DATE"]
+    assert got == [("December", "2024-12"), ("Sept. 30", "2024-09-30"), ("December", "2023-12"),
+                   ("October", "2023-10"), ("first three quarters", "2024-01/2024-09")]
+
+
+@pytest.mark.parametrize("page,published", [
+    ("Latest news Business By Marta Ruiz Published on 04/10/2024 - 14:32 GMT+2 EU states on Friday failed to "
+     "block the duties, which must be published by 30 October, officials said in Brussels.", "2024-10-04"),
+    ("Markets Asian Stocks Rise By Rena Kurosawa and Daniel Hobbs November 10, 2020, 8:05 AM GMT+8 Asian stocks "
+     "rose on Tuesday as investors weighed the vaccine news from the drugmakers in New York.", "2020-11-10"),
+    ("Skip links Menu News Economy OPEC+ agrees deepest cut Published On 6 Oct 2022 Save articles The group of "
+     "oil producers agreed on Wednesday to cut output, the ministers said in Vienna.", "2022-10-06"),
+])
+def test_publication_date_after_a_cue_on_one_line_pages(page, published):
+    from pipeline.clean.cleaner import clean
+    from pipeline.settings import Settings
+
+    settings = Settings.load()
+    assert clean(page, "text", settings.clean, Path(settings.models_dir)).published == published

@@ -88,6 +88,17 @@ DATE_PATTERNS = (
     re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<mon>{MONTHS})[a-z]*\.?,?\s+(?P<y>\d{{4}})\b", re.I),
     re.compile(r"\b(?P<d>[0-2]\d|3[01])\.(?P<m>0[1-9]|1[0-2])\.(?P<y>(?:19|20)\d\d)\b"),  # "Date 03.12.2020"
 )
+# Last resort for the publication date, in the page's first characters: a date right after a
+# publication cue or after a byline's names ("Published On 6 Oct 2022", "Date 10.08.2021",
+# "By Rena Kurosawa and Daniel Hobbs November 10, 2020"), as one-line pages keep them.
+PUBLISHED_CUE_CHARS = 3000
+PUBLISHED_CUE_RES = (
+    re.compile(r"\b(?i:published|posted|updated|first published|last updated|date)(?i:\s+on)?\s*:?\s*"),
+    re.compile(r"\bBy\s+[A-Z][\w'’.-]+(?:\s+(?:and\s+)?(?!(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)"
+               r"[A-Z][\w'’.-]+){1,7}\s+"),
+)
+# "04/10/2024": day first or month first, told by a part over 12, else by how the page writes dates.
+NUMERIC_DATE_RE = re.compile(r"(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>(?:19|20)\d\d)\b")
 # Where a page states its date when no byline or dateline does: a short line
 # before the body that is a date and a time and little else.
 HEADER_DATELINE_CHARS = 120
@@ -497,6 +508,39 @@ def find_published(texts: list[str]) -> str | None:
     return None
 
 
+def find_published_after_cue(raw: str) -> str | None:
+    """A full date right after a publication cue or a byline in the page's first characters."""
+    head = raw[:PUBLISHED_CUE_CHARS]
+    cues = sorted((cue for regex in PUBLISHED_CUE_RES for cue in regex.finditer(head)), key=lambda c: c.start())
+    for cue in cues:
+        rest = head[cue.end():cue.end() + 40]
+        numeric = NUMERIC_DATE_RE.match(rest)
+        if numeric:
+            return _numeric_date(numeric, raw)
+        for pattern in DATE_PATTERNS:
+            m = pattern.match(rest)
+            if m:
+                return find_published([m.group(0)])
+    return None
+
+
+def _numeric_date(m: re.Match, raw: str) -> str | None:
+    """ISO date of "a/b/yyyy": the part over 12 is the day; if neither is, the page's own order
+    of written dates decides ("30 October" reads day first, "October 30" month first)."""
+    a, b, year = int(m["a"]), int(m["b"]), int(m["y"])
+    if a > 12 >= b:
+        day, month = a, b
+    elif b > 12 >= a:
+        day, month = b, a
+    else:
+        day_first = len(re.findall(rf"\b\d{{1,2}} (?i:{MONTHS})[a-z]*\b", raw))
+        month_first = len(re.findall(rf"\b(?i:{MONTHS})[a-z]*\.? \d{{1,2}}\b", raw))
+        day, month = (a, b) if day_first >= month_first else (b, a)
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
 def find_dateline(paragraph: str, vocab: Vocabulary) -> str | None:
     """The date of a dateline opening the first paragraph ("( People's Daily Online ) 11:22, October 28, 2020 BEIJING, ...")."""
     head = paragraph[:DATELINE_CHARS]
@@ -597,7 +641,7 @@ def _assemble(raw: str, blocks: list[Block], vocab: Vocabulary) -> CleanedDocume
         blocks=blocks,
         title=titles[0] if titles else None,
         published=(find_published(bylines) or find_dateline(first_body, vocab)
-                   or find_published(_header_texts(raw, blocks))),
+                   or find_published(_header_texts(raw, blocks)) or find_published_after_cue(raw)),
         removed=sum(1 for b in blocks if b.kind == BOILERPLATE),
         boilerplate_lines=boilerplate_lines,
     )

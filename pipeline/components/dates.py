@@ -21,7 +21,7 @@ MONTH = (r"(?:January|February|March|April|May|June|July|August|September|Octobe
          r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)")
 NOT_YEAR_NEXT = r"(?!,? ?(?:19|20)\d\d\b)"  # "Aug 31, 93.6 percent" is still Aug 31
 PART_OF_YEAR = (r"(?:(?:first|last|final|second|third|fourth) (?:half|quarter|(?:two|three|four|five|six|seven|eight|"
-                r"nine|ten|eleven|\d{1,2}) months)|end|beginning|start|middle)")
+                r"nine|ten|eleven|\d{1,2}) months|(?:two|three) quarters)|end|beginning|start|middle)")
 DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"

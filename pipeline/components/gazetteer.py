@@ -24,8 +24,12 @@ MIN_FOREIGN_CITY_POPULATION = 1_000_000
 HOME_COUNTRY = "CN"
 # First-level divisions of every other country (scripts/build_world_divisions.py).
 WORLD_DIVISIONS = "world_divisions.tsv"
+# Rivers, lakes, seas, mountains, islands and regions of world news (hand-kept, see PROVENANCE.md).
+WORLD_FEATURES = "world_features.tsv"
 # Towns of 15,000-99,999 outside China (scripts/build_world_towns.py): places only in place contexts.
 WORLD_TOWNS = "world_towns.tsv"
+# Constituents of 20 stock indices (scripts/build_listed_companies.py): read after organizations.tsv.
+LISTED_COMPANIES = "listed_companies.tsv"
 # Hand-kept aliases (id, alias) for names news uses that the sources lack ("Korea").
 EXTRA_ALIASES = "aliases.tsv"
 # Townships and villages are recognized only with their designator ("Daiji
@@ -129,14 +133,16 @@ def _float(value: str) -> float | None:
 
 @lru_cache(maxsize=4)
 def load_gazetteer(directory: Path) -> Gazetteer:
-    """Read places.tsv and organizations.tsv from `directory`."""
+    """Read the place tables and organizations.tsv (then listed_companies.tsv) from `directory`."""
     places: dict[str, list[Place]] = {}
     extra: dict[str, list[str]] = {}
     minor: dict[str, list[Place]] = {}
     for row in read_tsv(directory / EXTRA_ALIASES):
         extra.setdefault(row["id"], []).append(row["alias"])
     towns = read_tsv(directory / WORLD_TOWNS) if (directory / WORLD_TOWNS).is_file() else []
-    rows = [(row, False) for row in [*read_tsv(directory / "places.tsv"), *read_tsv(directory / WORLD_DIVISIONS)]]
+    features = read_tsv(directory / WORLD_FEATURES) if (directory / WORLD_FEATURES).is_file() else []
+    rows = [(row, False) for row in [*read_tsv(directory / "places.tsv"), *read_tsv(directory / WORLD_DIVISIONS),
+                                     *features]]
     for row, town in rows + [(row, True) for row in towns]:
         place = Place(
             id=row["id"], name=row["name"], level=row["level"], province=row.get("province", ""),
@@ -153,7 +159,7 @@ def load_gazetteer(directory: Path) -> Gazetteer:
             if " " not in form and place.level in BARE_NAME_EXCLUDED_LEVELS and place.population < MIN_BARE_TOWNSHIP_POPULATION:
                 continue
             if (" " not in form and place.country != HOME_COUNTRY
-                    and place.level not in ("country", "province", "region", "prefecture")
+                    and place.level not in ("country", "province", "region", "prefecture", "feature")
                     and place.population < MIN_FOREIGN_CITY_POPULATION):  # capitals are "prefecture"
                 minor.setdefault(form, []).append(place)
                 continue
@@ -162,7 +168,8 @@ def load_gazetteer(directory: Path) -> Gazetteer:
         candidates.sort(key=lambda p: (p.country != HOME_COUNTRY, LEVEL_RANK.get(p.level, 9), -p.population, p.id))
     orgs: dict[str, Org] = {}
     orgs_lower: dict[str, Org] = {}
-    for row in read_tsv(directory / "organizations.tsv"):
+    listed = read_tsv(directory / LISTED_COMPANIES) if (directory / LISTED_COMPANIES).is_file() else []
+    for row in [*read_tsv(directory / "organizations.tsv"), *listed]:
         org = Org(id=row["id"], name=row["name"], type=row.get("type", ""), country=row.get("country", ""))
         for form in {row["name"], *[a for a in row.get("aliases", "").split("|") if a]}:
             orgs.setdefault(form, org)

@@ -63,6 +63,7 @@ class Lexicon:
     quantity_re: re.Pattern
     spelled_number_re: re.Pattern  # a scaled or spelled-out number, for normalization
     currency_by_country: dict[str, dict[str, str]]  # shared symbol -> {country or "default": ISO code}
+    fiscal_years: dict[str, dict | None]  # country -> {first_month, named_by} or None (no rule)
 
     def currency_in_context(self, symbol: str, text: str) -> str | None:
         """The currency a shared symbol ("Rs", "R") stands for in an article: that of the
@@ -70,12 +71,14 @@ class Lexicon:
         table = self.currency_by_country.get(symbol)
         if table is None:
             return self.currency_prefix.get(symbol)
-        counts = {country: len(re.findall(rf"\b{re.escape(country)}", text))
-                  for country in table if country != "default"}
-        best = max(counts, key=lambda c: (counts[c], c == "India"), default=None) if counts else None
-        if best is not None and counts[best] > 0:
-            return table[best]
-        return table.get("default")
+        best = most_named([c for c in table if c != "default"], text)
+        return table[best] if best is not None else table.get("default")
+
+    def fiscal_year_in_context(self, text: str) -> dict | None:
+        """{first_month, named_by} of the fiscal years of the country the article names most often."""
+        best = most_named(list(self.fiscal_years), text)
+        return self.fiscal_years[best] if best is not None else None
+
 
     def qualifier_of(self, text: str) -> tuple[str, str]:
         """Split a leading qualifier off `text`: (qualifier, rest)."""
@@ -103,6 +106,15 @@ class Lexicon:
             return Decimal(SPACED_THOUSANDS_RE.sub("", token.replace(",", "")))
         except InvalidOperation:
             return None
+
+
+def most_named(countries: list[str], text: str) -> str | None:
+    """The country whose name (or adjective: "Pakistan", "Pakistani") the text has most often; None if none."""
+    counts = {country: len(re.findall(rf"(?<![\w.]){re.escape(country)}", text)) for country in countries}
+    ranked = sorted(counts.values(), reverse=True)
+    if not ranked or ranked[0] == 0 or len(ranked) > 1 and ranked[0] == ranked[1]:
+        return None  # none named, or a tie: no country decides
+    return max(counts, key=counts.get)
 
 
 def load_units(units_dir: Path) -> dict[str, str]:
@@ -173,11 +185,11 @@ def load_lexicon(path: Path, units_dir: Path | None = None) -> Lexicon:
         re.I,
     )
     percent_units = tuple(data["percent_units"])
-    pct = _alternation(percent_units)
+    pct = _alternation(percent_units).replace(r"\s", "[-\\s]")  # "a 10-percentage-point gap"
     # u1: the first number's own "%" ("7% and 9%" are two amounts, "7 and 9%" one range).
     percent_re = re.compile(
         rf"{lead}(?P<n1>{NUMBER}|\b{word_num})\s?(?P<u1>%)?(?:{conn}(?P<second>(?P<n2>{NUMBER}|{word_num})))?"
-        rf"\s?(?P<unit>{pct})(?!\w)",
+        rf"[\s-]?(?P<unit>{pct})(?!\w)",
         re.I,
     )
     unit_alt = _alternation(units)
@@ -208,6 +220,7 @@ def load_lexicon(path: Path, units_dir: Path | None = None) -> Lexicon:
         quantity_re=quantity_re,
         spelled_number_re=spelled_number_re,
         currency_by_country=currency_by_country,
+        fiscal_years=data.get("fiscal_years", {}),
     )
 
 

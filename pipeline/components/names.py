@@ -62,9 +62,10 @@ ORG_APPOSITIVE_RE = re.compile(r"^,? (?:a|an|the) [^.;:]{0,50}?\b(?:company|firm
                                r"carmaker|automaker|e-commerce)\b")
 # "companies such as X and Y", "platforms including X, Y and Z".
 ORG_LIST_BEFORE_RE = re.compile(r"\b(?i:companies|firms|platforms|startups|start-ups|rivals|brands|makers|retailers|"
-                                r"lenders|banks|groups|apps|marketplaces|suppliers|operators|players)\s+"
-                                r"(?:such as|including|like)\s+(?:[A-Z][\w.&-]*(?:\s[A-Z][\w.&-]*)?,\s+)*"
-                                r"(?:and\s+|or\s+)?$")
+                                r"lenders|banks|groups|apps|marketplaces|suppliers|operators|players|customers|clients|"
+                                r"partners|subsidiaries|competitors|peers|investors|backers)\s+"
+                                r"(?:such as|including|like|include|includes|included)\s+"
+                                r"(?:[A-Z][\w.&'-]*(?:\s[A-Z][\w.&'-]*){0,3}(?:,\s+(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+))*$")
 # "shares of X", "CEO of X", "an analyst at X", "head of procurement at X": an organization follows.
 ORG_CUE_BEFORE_RE = re.compile(r"\b(?i:shares|stock|stake|CEO|chief executive|chairman|chairwoman|president|founder|"
                                r"co-founder|spokesperson|spokesman|spokeswoman|director|analysts?|economists?|"
@@ -451,7 +452,8 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
             left_ok = (_has_head(doc, *left, shapes) or _known(doc, *left, gaz)
                        or _ends_with_place_designator(doc, *left, shapes))
             right_ok = (_has_head(doc, k + 1, seg_end, shapes) or _known(doc, k + 1, seg_end, gaz)
-                        or seg_end - k > 2 and doc[seg_end - 1].text in shapes.legal_suffixes)  # "... and BioNTech SE"
+                        or seg_end - k > 2 and doc[seg_end - 1].text in shapes.legal_suffixes  # "... and BioNTech SE"
+                        or _in_org_list(doc, start))  # "customers include TVS Motor Company and Mahindra Mobility"
             both_places = bool(gaz.place_candidates(doc[start:k].text)) and (
                 bool(gaz.place_candidates(doc[k + 1:end].text)) or _ends_with_place_designator(doc, k + 1, end, shapes))
             if left_ok and right_ok and (both_places or not _last_is_designator(doc, end, shapes)):
@@ -468,6 +470,12 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
     while start < end and doc[start].text in shapes.connectors | {"The"}:
         start += 1
     return [(start, end)] if start < end else []
+
+
+def _in_org_list(doc: Doc, start: int) -> bool:
+    """Token `start` opens a name in a list of organizations ("customers include X, Y and Z")."""
+    text = doc_text(doc)
+    return ORG_LIST_BEFORE_RE.search(text[max(0, doc[start].idx - 120):doc[start].idx]) is not None
 
 
 def _hyphen_joined_places(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer):
@@ -589,7 +597,7 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
     if end - start >= 2 and (doc[end - 1].text in shapes.company_tails or doc[end - 1].text in shapes.legal_suffixes) \
             and not in_headline(doc, start) \
             and not set(range(start, end)) & _person_tokens(doc):
-        return [Span(doc, start, end, label="ORG")]  # "Renesas Electronics", "OZ Minerals"
+        return [Span(doc, a, b, label="ORG") for a, b in _and_parts(doc, start, end)]  # "Renesas Electronics"
     if (end - start >= 2 and doc[start].text in shapes.place_prefixes and not _has_head(doc, start, end, shapes)
             and all(_is_cap(doc[k]) or k == start + 1 and doc[k].text == "of" for k in range(start + 1, end))):
         return [Span(doc, start, end, label="PLACE")]  # "Port Hedland", "Mount Kenya", "Lake Victoria"
@@ -600,8 +608,8 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
         return [Span(doc, start, end if plural else stop, label="PLACE")]
     if after is not None and after[1]:
         return [Span(doc, start, end, label="PLACE")]
-    if not gaz.place_candidates(text) and not set(range(start, end)) & _person_tokens(doc) and \
-            ORG_CUE_BEFORE_RE.search(doc_text(doc)[max(0, doc[start].idx - 60):doc[start].idx]):
+    if not gaz.place_candidates(text) and not set(range(start, end)) & _person_tokens(doc) and (
+            ORG_CUE_BEFORE_RE.search(doc_text(doc)[max(0, doc[start].idx - 60):doc[start].idx]) or _in_org_list(doc, start)):
         # "Shares of Allegheny Cell"; "towns such as Guildford and Harrogate" are places
         return [Span(doc, a, b, label="PLACE" if doc[a:b].text in gaz.minor_places and place_evidence(doc, a, b, gaz, True)
                      else "ORG") for a, b in _and_parts(doc, start, end)]

@@ -136,14 +136,14 @@ def _scale_of(text: str, lexicon: Lexicon) -> Decimal:
 def normalize_percent(text: str, lexicon: Lexicon) -> dict:
     """{"value", "qualifier", ["value_max"], ["points"]} for a PERCENT span."""
     qualifier, body = lexicon.qualifier_of(text)
-    low = body.lower()
+    low = body.lower().replace("-", " ")  # "10-percentage-point": same length, same offsets
     points = "point" in low
     for unit in sorted(lexicon.percent_units, key=len, reverse=True):
         idx = low.rfind(unit)
         if idx > 0:
             body = body[:idx]
             break
-    body = body.replace("%", " ").strip()
+    body = body.replace("%", " ").strip().rstrip("-")
     sides = _split_range(body, lexicon)
     values = [lexicon.number_value(s) for s in sides]
     out: dict = {"value": _number(values[0]) if values else None, "qualifier": qualifier}
@@ -288,6 +288,13 @@ def _date_value(text: str, published: str | None) -> str | None:
             return None
         y, last = map(int, point.split("-")[:2])
         return f"{y}-{last - 2:02d}/{y}-{last:02d}" if last >= 3 else f"{y - 1}-{last + 10:02d}/{y}-{last:02d}"
+    if m := re.match(r"(first|last) (two|three) quarters of ", low):  # "first three quarters of 2021"
+        year = YEAR_RE.search(text)
+        y = int(year.group(1)) if year else _relative_year(low, published)
+        n = 3 * NUMBER_WORDS_SMALL[m.group(2)]
+        if not y:
+            return None
+        return f"{y}-01/{y}-{n:02d}" if m.group(1) == "first" else f"{y}-{13 - n:02d}/{y}-12"
     if "quarter" in low or re.fullmatch(r"Q[1-4] \d{4}", text):
         # ISO 8601 has no quarters: a quarter is the interval of its months.
         q = QUARTER_RE.search(text)

@@ -23,7 +23,11 @@ NER_LABELS = {"ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE"}
 STRIP_LEADING = {"the", "The"}
 # "Korea International Trade Association (KITA)", "... Information Technology (MeitY)",
 # "Federal Network Agency (Bundesnetzagentur)": a short form or native name in brackets.
-ACRONYM_AFTER_RE = re.compile(r"\s*\(\s*([A-Z][A-Za-z&+]{1,24})\s*\)")
+# A press release's defined short name after its ticker: "Corvana Systems, Inc. (Nasdaq: CRVN) ("Corvana" or
+# the "Company")".
+ACRONYM_AFTER_RE = re.compile(r"\s*(?:\(\s*(?:Nasdaq|NASDAQ|NYSE|LSE|TSX|ASX|HKEX|SEHK|SGX|NSE|BSE|Euronext|OTC|OTCQX)"
+                              r"[^()]{0,20}\)\s*)?\(\s*(?P<quote>[\"“])?(?P<short>[A-Z][A-Za-z&+.-]{1,24})[\"”]?"
+                              r"(?:\s*(?:,|or)\s*(?:the\s+)?[\"“]\w+[\"”])?\s*\)")
 STRIP_TRAILING = {"'s", "’s", "'", "’", ",", ".", ")", "(", "-", ":", ";", '"', "“", "”"}
 
 
@@ -128,10 +132,11 @@ class EntityResolver(NameDataUser):
         for span in spans:
             if span.label_ == "ORG":
                 m = ACRONYM_AFTER_RE.match(doc_text(doc), span.end_char)
-                if m and (m.group(1).isupper() or sum(c.isupper() for c in m.group(1)) >= 2
-                          or len(span) >= 2 and m.group(1) not in doc_text(doc)[span.start_char:span.end_char]):
-                    names[m.group(1)] = "ORG"
-                    defined.add(m.group(1))
+                short = m.group("short") if m else ""
+                if m and (m.group("quote") or short.isupper() or sum(c.isupper() for c in short) >= 2
+                          or len(span) >= 2 and short not in doc_text(doc)[span.start_char:span.end_char]):
+                    names[short] = "ORG"
+                    defined.add(short)
         names = {k: v for k, v in names.items() if len(k) >= 3 and k[0].isupper()}
         if not names:
             return spans

@@ -58,6 +58,10 @@ class ValueNormalizer:
             if label == "DATE":
                 value = contextual_date(ent.text, published, last_date) or _weekday_ahead(text, ent, published)
                 values = {"value": value} if value else normalize_date(_without_weekday(ent.text), published)
+                if not value and values.get("value"):
+                    values["value"] = _year_by_tense(text, ent, published, values["value"])
+                if lexicon is not None and (fiscal := _fiscal_year(ent.text, text, lexicon)):
+                    values = {"value": fiscal}
                 if not values and RANGE_AND_RE.search(ent.text):
                     values = _range_value(ent.text, published)
                 last_date = values.get("value") or last_date
@@ -96,9 +100,16 @@ FUTURE_CUE_RE = re.compile(r"\b(?:will|'ll|shall|is due|are due|due to|scheduled
                            r"opens|begins|starts|expires|meets|votes|holds|hosts)\b", re.I)
 AHEAD_BEFORE_RE = re.compile(r"\b(?:by|until|till|before|from|next|this coming|due) (?:\w+ )?$", re.I)
 PAST_CUE_RE = re.compile(r"\b(?:said|told|was|were|had|did|\w+ed)\b", re.I)
+PREPOSITION_BEFORE_RE = re.compile(r"\b(?:by|until|till|in|on|from|before|after|during|through|around|early|late|"
+                                   r"mid-|end of|next)\s?$", re.I)
+FISCAL_ALONE_RE = re.compile(r"^(?:[Ff]iscal(?: year)?|FY) ?((?:19|20)\d\d|\d{2})$")
+SINCE_BEFORE_RE = re.compile(r"\b(?:since|last|earlier|ago)\b[^,]{0,12}$", re.I)
+YEAR_IN_TEXT_RE = re.compile(r"\d{4}|\byear\b", re.I)
+MONTH_VALUE_RE = re.compile(r"\d{4}-\d{2}(?:-\d{2})?")
 PASSIVE_RE = re.compile(r"\b(?:be|been) \w+ed\b", re.I)
 PAST_YEARS_RE = re.compile(r"^(?:past|last) (\w+) years$", re.I)
 FIRST_MONTHS_RE = re.compile(r"^first (\w+) months$", re.I)
+FIRST_QUARTERS_RE = re.compile(r"^first (two|three|2|3) quarters$", re.I)
 QUARTER_ALONE_RE = re.compile(r"^Q([1-4])$")
 DECADE_RE = re.compile(r"^((?:19|20)\d)0s$")
 LAST_MONTH_RE = re.compile(r"^[Ll]ast ([A-Z][a-z]+)$")
@@ -141,6 +152,8 @@ def contextual_date(text: str, published: str | None, last: str | None) -> str |
     year = pub_year or anchor_year  # periods of "this" year: the article's
     if (m := FIRST_MONTHS_RE.match(text)) and year and (_count(m.group(1)) or 0) in range(1, 13):
         return f"{year:04d}-01/{year:04d}-{_count(m.group(1)):02d}"
+    if (m := FIRST_QUARTERS_RE.match(text)) and year:  # "the first three quarters" -> 2021-01/2021-09
+        return f"{year:04d}-01/{year:04d}-{3 * _count(m.group(1)):02d}"
     if (m := QUARTER_ALONE_RE.match(text)) and year:
         q = int(m.group(1))
         return f"{year:04d}-{3 * q - 2:02d}/{year:04d}-{3 * q:02d}"
@@ -178,12 +191,49 @@ def _weekday_ahead(text: str, ent: Span, published: str | None) -> str | None:
     past = max((m.end() for m in PAST_CUE_RE.finditer(clause)), default=-1)
     future = max((m.end() for m in FUTURE_CUE_RE.finditer(clause)), default=-1)
     ahead = AHEAD_BEFORE_RE.search(clause[-24:])
-    if not (ahead and past < len(clause) - 24 or future > past):
+    if not (ahead and past < max(0, len(clause) - 24) or future > past):
         return None
     pub = dt.date.fromisoformat(published[:10])
     target = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"].index(m.group(1))
     ahead = (target - pub.weekday()) % 7
     return (pub + dt.timedelta(days=ahead)).isoformat()
+
+
+def _fiscal_year(span_text: str, text: str, lexicon) -> str | None:
+    """"FY25" / "fiscal 2025" as months, by the fiscal calendar of the article's country:
+    2024-04/2025-03 in an Indian article, 2025-04/2026-03 in a Japanese one."""
+    m = FISCAL_ALONE_RE.match(span_text)
+    if m is None:
+        return None
+    rule = lexicon.fiscal_year_in_context(text)
+    if not rule:
+        return None
+    year = int(m.group(1)) if len(m.group(1)) == 4 else 2000 + int(m.group(1))
+    first = int(rule["first_month"])
+    start_year = year if rule["named_by"] == "start" or first == 1 else year - 1
+    end_year, end_month = (start_year, 12) if first == 1 else (start_year + 1, first - 1)
+    return f"{start_year:04d}-{first:02d}/{end_year:04d}-{end_month:02d}"
+
+
+def _year_by_tense(text: str, ent: Span, published: str | None, value: str) -> str:
+    """A month or day written without its year, moved to the year the sentence's tense gives:
+    "plans to open a warehouse by December" (in April) is this December, "has cut rates
+    since December" (in September) last December."""
+    if not published or YEAR_IN_TEXT_RE.search(ent.text) or not MONTH_VALUE_RE.fullmatch(value):
+        return value
+    start = ent.start_char
+    clause_start = max(text.rfind(mark, 0, start) for mark in (". ", "; ", "? ", "! ", "\n"))
+    clause = PASSIVE_RE.sub(" ", text[max(clause_start, start - 160, 0):start])
+    past = max((m.end() for m in PAST_CUE_RE.finditer(clause)), default=-1)
+    future = max((m.end() for m in FUTURE_CUE_RE.finditer(clause)), default=-1)
+    ahead = AHEAD_BEFORE_RE.search(clause[-24:]) and not SINCE_BEFORE_RE.search(clause[-24:])
+    year = int(value[:4])
+    if value < published[:len(value)] and PREPOSITION_BEFORE_RE.search(clause[-16:]) and (
+            ahead and past < max(0, len(clause) - 24) or future > past):
+        return f"{year + 1:04d}{value[4:]}"  # not "will release October retail data": a month that has been
+    if value > published[:len(value)] and SINCE_BEFORE_RE.search(clause[-24:]):
+        return f"{year - 1:04d}{value[4:]}"
+    return value
 
 
 def _relative_unit(which: str, unit: str, pub: dt.date) -> str:
