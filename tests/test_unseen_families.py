@@ -333,3 +333,66 @@ def test_publication_date_after_a_cue_on_one_line_pages(page, published):
 
     settings = Settings.load()
     assert clean(page, "text", settings.clean, Path(settings.models_dir)).published == published
+
+
+# --- families drawn from the q batch (invented sentences) -------------------------------------
+
+
+@pytest.mark.parametrize("text,expected,absent", [
+    # A town's name that the text makes act is a company's ("Halden" is also a Norwegian town).
+    ("Shares in Halden jumped, Halden said on Monday. Halden’s chief executive left, and Halden has hired banks.",
+     {("ORG", "Halden")}, {("PLACE", "Halden")}),
+    # A company's later short name: its name without the industry word and the legal suffix.
+    ("Norvaleo Therapeutics, Inc. reported results. Partners invested in Norvaleo, and Norvaleo will grow.",
+     {("ORG", "Norvaleo Therapeutics, Inc."), ("ORG", "Norvaleo")}, {("PLACE", "Norvaleo")}),
+    # Legal forms of other countries, cut by the tokenizer or written first.
+    ("It signed with Nordhavn Biologics A/S, while the port is run by PT Pelabuhan Indonesia II.",
+     {("ORG", "Nordhavn Biologics A/S"), ("ORG", "PT Pelabuhan Indonesia II")}, set()),
+    # A country before a known body is a place of its own; known bodies coordinate.
+    ("Banks tracked the US Federal Reserve, and Standard Chartered and Bank of China followed.",
+     {("PLACE", "US"), ("ORG", "Federal Reserve"), ("ORG", "Standard Chartered"), ("ORG", "Bank of China")},
+     {("ORG", "US Federal Reserve")}),
+    # A person's title before "of" is not part of the body.
+    ("Elaine Marsh, Chief Executive Officer of Calloway Diagnostics, spoke.", {("ORG", "Calloway Diagnostics")},
+     {("ORG", "Chief Executive Officer of Calloway Diagnostics")}),
+    # Sources and employers: "according to X", "an analyst at X".
+    ("Prices could rise, according to estimates by Brackley Frank, said Gordon Tse, head of research at Brackley "
+     "Frank.", {("ORG", "Brackley Frank")}, {("PLACE", "Brackley Frank")}),
+    # The acronym of a common noun is no body, whoever proposes it.
+    ("Exports of new energy vehicles (NEVs) rose, and China's NEV industry grew.", set(), {("ORG", "NEV")}),
+])
+def test_organization_families_from_the_q_batch(text, expected, absent):
+    got = _spans(text)
+    assert expected <= got, expected - got
+    assert not absent & got, absent & got
+
+
+def test_pence_and_cents_are_money_where_the_article_uses_the_currency():
+    text = "The board rejected 640p a share, after 575p and 610p, valuing it at £1.07bn; petrol fell to 132.8p."
+    got = [(e.text, e.amount, e.currency) for e in extract(text, published="2023-03-14") if e.label == "MONEY"]
+    assert got == [("640p", 6.4, "GBP"), ("575p", 5.75, "GBP"), ("610p", 6.1, "GBP"),
+                   ("£1.07bn", 1070000000, "GBP"), ("132.8p", 1.328, "GBP")]
+    assert [(e.amount, e.currency) for e in extract("The loss was 98 cents a share.", published="2023-09-27")
+            if e.label == "MONEY"] == [(0.98, "USD")]
+    assert not [e for e in extract("The camera records 1080p video.", published="2023-09-27") if e.label == "MONEY"]
+
+
+def test_related_story_lists_after_the_article_are_furniture():
+    from pipeline.clean.cleaner import clean
+    from pipeline.settings import Settings
+
+    page = "\n".join([
+        "Retail sales fall as shoppers cut back",
+        "By Ann Lee, Business reporter",
+        "UK retail sales fell by 2.7% in May, the steepest fall since December 2023, the ONS said on Friday.",
+        "The drop was led by food stores, which said shoppers had cut back on spending as prices rose again.",
+        "More on this story",
+        "Bank of England holds interest rates at 4.25%",
+        "Tesco boss says shoppers are 'more cautious'",
+        "Read next",
+        "Private equity circles UK mid-caps as valuations lag",
+    ])
+    settings = Settings.load()
+    cleaned = clean(page, "text", settings.clean, Path(settings.models_dir))
+    assert "Tesco boss" not in cleaned.text and "Private equity" not in cleaned.text
+    assert "steepest fall" in cleaned.text

@@ -64,6 +64,8 @@ class Lexicon:
     spelled_number_re: re.Pattern  # a scaled or spelled-out number, for normalization
     currency_by_country: dict[str, dict[str, str]]  # shared symbol -> {country or "default": ISO code}
     fiscal_years: dict[str, dict | None]  # country -> {first_month, named_by} or None (no rule)
+    subunits: dict[str, dict]  # "p" -> {currency: GBP, needs: "£"}
+    money_subunit_re: re.Pattern  # "640p", "98 cents"
 
     def currency_in_context(self, symbol: str, text: str) -> str | None:
         """The currency a shared symbol ("Rs", "R") stands for in an article: that of the
@@ -184,6 +186,13 @@ def load_lexicon(path: Path, units_dir: Path | None = None) -> Lexicon:
         rf"\s(?P<cur>{_alternation(scaled_only)})\b",
         re.I,
     )
+    subunits = data.get("subunits", {})
+    glued = _alternation([f for f in subunits if len(f) == 1])  # "640p": the letter glued to the number
+    spaced = _alternation([f for f in subunits if len(f) > 1])  # "98 cents"
+    money_subunit_re = re.compile(
+        rf"{lead}(?P<n1>{NUMBER})(?:{conn}(?P<second>(?P<n2>{NUMBER})(?=\s?{spaced}\b|{glued}\b)))?"
+        rf"(?:(?P<cur>{glued})|\s?(?P<cur2>{spaced}))(?![\w-])"
+    )
     percent_units = tuple(data["percent_units"])
     pct = _alternation(percent_units).replace(r"\s", "[-\\s]")  # "a 10-percentage-point gap"
     # u1: the first number's own "%" ("7% and 9%" are two amounts, "7 and 9%" one range).
@@ -221,6 +230,8 @@ def load_lexicon(path: Path, units_dir: Path | None = None) -> Lexicon:
         spelled_number_re=spelled_number_re,
         currency_by_country=currency_by_country,
         fiscal_years=data.get("fiscal_years", {}),
+        subunits=data.get("subunits", {}),
+        money_subunit_re=money_subunit_re,
     )
 
 

@@ -70,7 +70,14 @@ ORG_LIST_BEFORE_RE = re.compile(r"\b(?i:companies|firms|platforms|startups|start
 ORG_CUE_BEFORE_RE = re.compile(r"\b(?i:shares|stock|stake|CEO|chief executive|chairman|chairwoman|president|founder|"
                                r"co-founder|spokesperson|spokesman|spokeswoman|director|analysts?|economists?|"
                                r"executives?|officials?|employees?|staff|engineers?|researchers?|"
-                               r"head of [a-z]+|chief [a-z]+ officer|such as|including) (?:of |at |for )?$")
+                               r"head of [a-z]+|chief [a-z]+ officer|such as|including) (?:of |at |for )?$|"
+                               r"\b(?i:shares|stake|stakes|investment) in $|"
+                               # "head of valuation and advisory at X", "a senior analyst at X"
+                               r"\b(?i:head|director|partner|analyst|economist|strategist|professor|manager|officer|"
+                               r"adviser|advisor|consultant|lawyer|associate|fellow|researcher)\b[^.,;:]{0,40}\bat $|"
+                               # "according to estimates by X", "data from X": a source that publishes
+                               r"\b(?i:according to|estimates by|estimates from|data from|figures from|research by|"
+                               r"report by|survey by|analysis by|compiled by)(?: (?i:estimates|data|figures) (?i:by|from))? $")
 # "Germany's Uniper", "Tata Group's Agratas": an unknown name owned by a known country or body.
 POSSESSOR_RE = re.compile(r"((?:[A-Z][\w.&-]*\s){0,3}[A-Z][\w.&-]*)['’]s $")
 OWNED_ACTS_RE = re.compile(r"^,? (?:said|says|signed|agreed|bought|sold|announced|will|would|plans|has|had|"
@@ -80,6 +87,11 @@ OWNED_ACTS_RE = re.compile(r"^,? (?:said|says|signed|agreed|bought|sold|announce
 CAMEL_CASE_RE = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z0-9]+)+")
 
 
+# Words of a person's title before "of": "Chief Executive Officer of X" names X, not a body called so.
+TITLE_WORDS = frozenset({"Chief", "Executive", "Officer", "Financial", "Operating", "Technology", "Medical",
+                         "Managing", "Vice", "Deputy", "Senior", "General", "Head", "Founder", "Co-founder",
+                         "Partner", "Chair", "Chairman", "Chairwoman", "President", "Director", "Secretary",
+                         "Minister", "Governor", "Commissioner", "Manager", "Counsel", "Scientific", "Commercial"})
 # A lone last name of a person named earlier is the person when it speaks ("Phoenix said").
 SPEECH_VERBS = frozenset({"said", "says", "told", "added", "explained", "noted", "wrote", "asked", "argued",
                           "stressed", "warned", "recalled", "insisted", "agreed"})
@@ -125,6 +137,58 @@ def org_shape_or_cue(doc: Doc, start: int, end: int, gaz: Gazetteer | None = Non
         owner = m.group(1)  # "Italy's Snam bought": a country's company acts; "Korea's Kospi gained" is an index
         return any(p.level == "country" for p in gaz.place_candidates(owner))
     return False
+
+
+# What makes a model's name an organization besides the shared cues: "X said", "X's shares".
+ORG_VERB_AFTER_RE = re.compile(r"^(?:['’]s)? (?:(?:also|has|have|had|will|would|later|previously|recently|then|again) )?"
+                               r"(?:said|says|announced|announces|reported|reports|told|posted|launched|unveiled|"
+                               r"plans|planned|expects|expected|urged|warned|confirmed|denied|agreed|signed|acquired|"
+                               r"bought|hired|filed|employs|shares|stock|spokesperson|spokesman|spokeswoman|chief|"
+                               r"CEO|chairman|chairwoman|board|executives?|customers|employees|subsidiary|"
+                               r"(?:interim|acting|new|former) (?:chief|CEO|chairman|head|boss))\b")
+
+
+def name_votes(doc: Doc, text: str, shapes, gaz) -> tuple[int, int]:
+    """(mentions of `text` with an organization cue, mentions with a place cue), once per Doc."""
+    votes = doc.user_data.setdefault("news.name_votes", {})
+    if text not in votes:
+        body = doc_text(doc)
+        org = place = 0
+        for m in re.finditer(rf"(?<![\w-]){re.escape(text)}(?![\w-])", body):
+            span = doc.char_span(m.start(), m.end())
+            if span is None:
+                continue
+            if PLACE_LIST_BEFORE_RE.search(body[max(0, m.start() - 120):m.start()]):
+                place += 1  # "towns such as Guildford": said to be a place, whatever else lists it
+            elif org_evidence(doc, span.start, span.end, shapes, gaz, count_mentions=False):
+                org += 1
+            elif place_evidence(doc, span.start, span.end, gaz):
+                place += 1
+        votes[text] = (org, place)
+    return votes[text]
+
+
+def org_evidence(doc: Doc, start: int, end: int, shapes, gaz, count_mentions: bool = True) -> bool:
+    """Text around a name that marks it as an organization, or (`count_mentions`) a second mention of it."""
+    text = doc_text(doc)
+    span = doc[start:end]
+    if shapes is not None and any(t.text in shapes.org_heads or t.text in shapes.legal_suffixes for t in span):
+        return True
+    if org_shape_or_cue(doc, start, end, gaz, shapes) or ORG_VERB_AFTER_RE.match(text[span.end_char:span.end_char + 40]):
+        return True
+    if not count_mentions or len(span.text) < 3 or span.text.isupper():
+        return False
+    counts = doc.user_data.setdefault("news.mention_counts", {})
+    if span.text not in counts:  # each distinct name counted once per Doc
+        counts[span.text] = text.count(span.text)
+    return counts[span.text] >= 2
+
+
+def _town_not_outvoted(doc: Doc, text: str, shapes: NameShapes, gaz: Gazetteer) -> bool:
+    """A town's name that the text more often makes act ("Halden said", "Halden's board") is a
+    company's: a minor place only when its mentions read as a place at least as often."""
+    org, place = name_votes(doc, text, shapes, gaz)
+    return org <= place
 
 
 def _person_tokens(doc: Doc) -> frozenset[int]:
@@ -340,6 +404,9 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
                 j += 1  # "High-tech Industrial Development Zone"
             else:
                 break
+        if end + 1 < n and doc[end - 1:end + 2].text in shapes.legal_suffixes:
+            end += 2  # "Nordhavn Biologics A/S": the tokenizer cuts "A/S" in three
+            j = max(j, end)
         if end < n and doc[end].text in shapes.legal_suffixes and not _breaks_after(doc[end - 1]):
             end += 1  # "Harcourt & Pryce plc"
             j = max(j, end)
@@ -404,6 +471,10 @@ def _bracket_insertion_end(doc: Doc, end: int, shapes: NameShapes) -> int | None
     return None
 
 
+def _ends_with_legal_suffix(doc: Doc, end: int, shapes: NameShapes) -> bool:
+    return doc[end - 1].text in shapes.legal_suffixes or end >= 3 and doc[end - 3:end].text in shapes.legal_suffixes
+
+
 def _is_ordinal(token) -> bool:
     return bool(ORDINAL_RE.fullmatch(token.text))
 
@@ -421,6 +492,13 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
     """Cut a run at coordination and possessives that separate two names."""
     if gaz.org(doc[start:end].text):
         return [(start, end)]
+    for k in range(start + 1, min(end - 1, start + 6)):  # "Chief Executive Officer of Calloway Diagnostics"
+        if doc[k].text in ("of", "for") and all(doc[i].text in TITLE_WORDS or doc[i].text in shapes.person_titles
+                                               for i in range(start, k)):
+            return split_run(doc, k + 1, end, shapes, gaz)
+    for k in range(start + 1, min(end, start + 3)):  # "US Federal Reserve": a country, then a known body
+        if gaz.org(doc[k:end].text) and any(p.level == "country" for p in gaz.place_candidates(doc[start:k].text)):
+            return [(start, k), (k, end)]
     for k in range(start + 1, end - 1):  # "Marieke de Vries of Leiden Observatory": the person is not the body
         if doc[k].text == "of" and any(e.start <= start and e.end >= k for e in _persons(doc)):
             return split_run(doc, k + 1, end, shapes, gaz)
@@ -452,6 +530,7 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
             left_ok = (_has_head(doc, *left, shapes) or _known(doc, *left, gaz)
                        or _ends_with_place_designator(doc, *left, shapes))
             right_ok = (_has_head(doc, k + 1, seg_end, shapes) or _known(doc, k + 1, seg_end, gaz)
+                        or _known(doc, k + 1, end, gaz) and _known(doc, start, k, gaz)  # "Standard Chartered and Bank of China"
                         or seg_end - k > 2 and doc[seg_end - 1].text in shapes.legal_suffixes  # "... and BioNTech SE"
                         or _in_org_list(doc, start))  # "customers include TVS Motor Company and Mahindra Mobility"
             both_places = bool(gaz.place_candidates(doc[start:k].text)) and (
@@ -594,7 +673,7 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
         return [Span(doc, a, b, label="ORG") for a, b in _and_parts(doc, start, end)]  # "makers Resonac and JSR"
     if _has_head(doc, start, end, shapes) and doc[end - 1].text not in shapes.not_org_heads:
         return [Span(doc, start, end, label="ORG")]
-    if end - start >= 2 and (doc[end - 1].text in shapes.company_tails or doc[end - 1].text in shapes.legal_suffixes) \
+    if end - start >= 2 and (doc[end - 1].text in shapes.company_tails or _ends_with_legal_suffix(doc, end, shapes)) \
             and not in_headline(doc, start) \
             and not set(range(start, end)) & _person_tokens(doc):
         return [Span(doc, a, b, label="ORG") for a, b in _and_parts(doc, start, end)]  # "Renesas Electronics"
@@ -612,7 +691,7 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
             ORG_CUE_BEFORE_RE.search(doc_text(doc)[max(0, doc[start].idx - 60):doc[start].idx]) or _in_org_list(doc, start)):
         # "Shares of Allegheny Cell"; "towns such as Guildford and Harrogate" are places
         return [Span(doc, a, b, label="PLACE" if doc[a:b].text in gaz.minor_places and place_evidence(doc, a, b, gaz, True)
-                     else "ORG") for a, b in _and_parts(doc, start, end)]
+                     and _town_not_outvoted(doc, doc[a:b].text, shapes, gaz) else "ORG") for a, b in _and_parts(doc, start, end)]
     found = _gazetteer_spans(doc, start, end, gaz, shapes)
     persons = _person_tokens(doc)
     if not found and not (set(range(start, end)) & persons):
@@ -691,11 +770,13 @@ def _gazetteer_spans(doc: Doc, start: int, end: int, gaz: Gazetteer, shapes: Nam
             if text.isupper() and len(text) > 3:  # "LANZHOU, June 18 (Xinhua)"
                 text = text.title()
             label = "ORG" if gaz.org(text) else "PLACE" if gaz.place_candidates(text) else None
-            if label is None and text in gaz.minor_places and place_evidence(doc, i, i + width, gaz, town=True):
+            if label is None and text in gaz.minor_places and place_evidence(doc, i, i + width, gaz, town=True) \
+                    and _town_not_outvoted(doc, text, shapes, gaz):
                 label = "PLACE"
             if label is None or not doc[i].text[0].isupper() or text in shapes.not_places:
                 continue
-            if label == "PLACE" and width == 1 and (doc[i].is_stop or doc[i].lower_ in shapes.direction_words):
+            if label == "PLACE" and width == 1 and (doc[i].is_stop and not doc[i].text.isupper()
+                                                    or doc[i].lower_ in shapes.direction_words):
                 continue  # a sentence-initial "You" is not Youxian
             if label == "PLACE" and width == 1 and i in _nationality_tokens(doc) and not _first_level(text, gaz):
                 continue  # "Thai officials": a nationality adjective, not a town named Thai

@@ -96,6 +96,15 @@ def normalize_money(text: str, lexicon: Lexicon, context: str | None = None) -> 
     `context`, the article's text, settles symbols that several currencies share ("Rs").
     """
     qualifier, body = lexicon.qualifier_of(text)
+    sub = lexicon.money_subunit_re.fullmatch(text)
+    if sub:  # "640p" is 6.40 pounds
+        unit = lexicon.subunits[sub.group("cur") or sub.group("cur2")]
+        sides = [s for s in (sub.group("n1"), sub.group("n2")) if s]
+        values = [_scaled(s, lexicon) / 100 for s in sides]
+        out = {"amount": _number(values[0]), "currency": unit["currency"], "qualifier": qualifier}
+        if len(values) == 2:
+            out["amount_max"] = _number(values[1])
+        return out
     currency = None
     for form, code in sorted(lexicon.currency_prefix.items(), key=lambda kv: -len(kv[0])):
         if body.startswith(form):

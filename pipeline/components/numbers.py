@@ -80,12 +80,17 @@ def find_amounts(text: str, lexicon: Lexicon) -> list[tuple[int, int, str]]:
         ("MONEY", lexicon.money_prefix_re),
         ("MONEY", lexicon.money_suffix_re),
         ("MONEY", lexicon.money_scaled_re),
+        ("MONEY", lexicon.money_subunit_re),
         ("PERCENT", lexicon.percent_re),
         ("QUANTITY", lexicon.quantity_re),
     ):
         for m in regex.finditer(text):
             start, end = m.start(), m.end()
             matched = m.group(0)
+            if m.re is lexicon.money_subunit_re:
+                needs = lexicon.subunits[m.group("cur") or m.group("cur2")].get("needs")
+                if needs and needs not in text:
+                    continue  # "1080p" in an article with no pound sign
             if m.re is lexicon.money_prefix_re and m.group("cur") in lexicon.currency_by_country:
                 if m.group("cur") not in shared:
                     shared[m.group("cur")] = lexicon.currency_in_context(m.group("cur"), text)

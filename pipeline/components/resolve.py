@@ -14,8 +14,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline.components.names import (BLOCK_LABEL, SPEECH_VERBS, NameDataUser, org_shape_or_cue, person_last_name,
-                                       place_evidence)
+from pipeline.components.names import (BLOCK_LABEL, SPEECH_VERBS, NameDataUser, name_votes, org_evidence,
+                                       person_last_name, place_evidence)
 from pipeline.components.spans import doc_text, in_headline
 
 SPANS_KEY = "news_rules"
@@ -54,6 +54,8 @@ class EntityResolver(NameDataUser):
     def __call__(self, doc: Doc) -> Doc:
         rules = [s for s in doc.spans.get(self.spans_key, []) if s.label_ in self.labels or s.label_ == BLOCK_LABEL]
         common_acronyms = _acronyms_of_common_nouns(doc_text(doc))
+        # "new energy vehicles (NEVs)": the acronym of a common noun names no body, whoever proposes it
+        rules = [s for s in rules if not (s.label_ in ("ORG", "PLACE") and s.text in common_acronyms)]
         rules = self._companies_named_after_places(doc, rules)
         chosen = filter_spans(rules)
         taken = set()
@@ -99,7 +101,7 @@ class EntityResolver(NameDataUser):
             rest = [doc[k] for k in range(start, end) if k not in covered]
             if not rest or not all(t.text[:1].isupper() and t.lower_ not in shapes.designators for t in rest):
                 continue
-            if in_headline(doc, start) or not _org_evidence(doc, start, end, shapes, gaz):
+            if in_headline(doc, start) or not org_evidence(doc, start, end, shapes, gaz):
                 continue
             replaced.update((s.start, s.end) for s in inside)
             added.append(Span(doc, start, end, label="ORG"))
@@ -137,6 +139,9 @@ class EntityResolver(NameDataUser):
                           or len(span) >= 2 and short not in doc_text(doc)[span.start_char:span.end_char]):
                     names[short] = "ORG"
                     defined.add(short)
+        for short in self._short_company_names(doc, spans):
+            names[short] = "ORG"
+            defined.add(short)
         names = {k: v for k, v in names.items() if len(k) >= 3 and k[0].isupper()}
         if not names:
             return spans
@@ -168,6 +173,38 @@ class EntityResolver(NameDataUser):
                 covered.update(range(span.start, span.end))
                 break
         return sorted(out, key=lambda s: s.start)
+
+    def _short_company_names(self, doc: Doc, spans: list[Span]) -> list[str]:
+        """What a company is called after its first mention: "Veloria Therapeutics, Inc." is
+        later "Veloria", "Corvana Systems, Inc." "Corvana Systems", "Stonebridge Partners"
+        "Stonebridge". Not a short form that is a place ("Tokyo" of "Tokyo Electric Power"),
+        a surname, or a word the text also writes in lower case."""
+        shapes, gaz = self.shapes, self.gazetteer
+        if shapes is None or gaz is None:
+            return []
+        tails = shapes.company_tails | shapes.legal_suffixes | CORPORATE_HEADS
+        out: list[str] = []
+        for span in spans:
+            if span.label_ != "ORG" or len(span) < 2 or in_headline(doc, span.start):
+                continue
+            k = len(span)
+            while k > 1 and (span[k - 1].text in shapes.legal_suffixes or span[k - 1].text in (",", ".")):
+                k -= 1
+            if k > 3 and span[k - 3:k].text in shapes.legal_suffixes:
+                k -= 3  # "A/S"
+            forms = [span[:k].text] if k < len(span) else []
+            j = k
+            while j > 1 and span[j - 1].text in tails:
+                j -= 1
+            if j < k:
+                forms.append(span[:j].text)
+            for form in forms:
+                first = form.split()[0]
+                if (len(form) >= 3 and form[0].isupper() and form not in out and not gaz.place_candidates(form)
+                        and first not in shapes.surnames and first not in shapes.leading_stop
+                        and not _written_lower(doc, form) and not any(t.is_stop for t in doc[span.start:span.start + 1])):
+                    out.append(form)
+        return out
 
     def _from_model(self, doc: Doc, ent: Span, common_acronyms: set[str]) -> Span | None:
         label = NER_LABELS.get(ent.label_)
@@ -226,29 +263,23 @@ class EntityResolver(NameDataUser):
                 # every mention; with no cue either way, a name mentioned twice keeps the ORG label.
                 if end < len(doc) and doc[end].text in PORTFOLIO_TITLES:
                     return None  # "Finance Minister Enoch Godongwana": a portfolio
-                org_votes, place_votes = _name_votes(doc, text, shapes, gaz)
+                org_votes, place_votes = name_votes(doc, text, shapes, gaz)
                 if place_votes == 0 and _placed_elsewhere(doc, text, gaz, label):
                     place_votes = 1
                 if org_votes > place_votes:
                     label = "ORG"
                 elif place_votes > org_votes:
                     label = "PLACE"
-                elif org_votes == 0 and (label == "PLACE" or not _org_evidence(doc, start, end, shapes, gaz)):
+                elif org_votes == 0 and (label == "PLACE" or not org_evidence(doc, start, end, shapes, gaz)):
                     return None
         return Span(doc, start, end, label=label)
 
 
+# Heads a company's short name drops: "Tata Group" is later "Tata" (besides names.yml's company tails).
+CORPORATE_HEADS = frozenset({"Group", "Holdings", "Holding", "Corporation", "Company", "Co", "Corp", "Inc",
+                             "Technologies", "Technology", "Industries", "Enterprises"})
 # Titles after a capitalized word that make it a portfolio ("Finance Minister"), not a name.
 PORTFOLIO_TITLES = frozenset({"Minister", "Secretary", "Commissioner", "Ministry"})
-# What makes a model's name an organization besides the shared cues: "X said", "X's shares".
-ORG_VERB_AFTER_RE = re.compile(r"^(?:['’]s)? (?:(?:also|has|have|had|will|would|later|previously|recently|then|again) )?"
-                               r"(?:said|says|announced|announces|reported|reports|told|posted|launched|unveiled|"
-                               r"plans|planned|expects|expected|urged|warned|confirmed|denied|agreed|signed|acquired|"
-                               r"bought|hired|filed|employs|shares|stock|spokesperson|spokesman|spokeswoman|chief|"
-                               r"CEO|chairman|chairwoman|board|executives?|customers|employees|subsidiary|"
-                               r"(?:interim|acting|new|former) (?:chief|CEO|chairman|head|boss))\b")
-
-
 # Where a name is said to be somewhere, at any of its mentions ("in" only for the model's places:
 # "a stake in X" is a company).
 PLACED_BEFORE_RE = re.compile(r"\b(?i:near|outside|around|across|throughout|residents of|port of|city of|town of|"
@@ -270,40 +301,6 @@ def _placed_elsewhere(doc: Doc, text: str, gaz, label: str) -> bool:
                 found[key] = True
                 break
     return found[key]
-
-
-def _name_votes(doc: Doc, text: str, shapes, gaz) -> tuple[int, int]:
-    """(mentions of `text` with an organization cue, mentions with a place cue), once per Doc."""
-    votes = doc.user_data.setdefault("news.name_votes", {})
-    if text not in votes:
-        body = doc_text(doc)
-        org = place = 0
-        for m in re.finditer(rf"(?<![\w-]){re.escape(text)}(?![\w-])", body):
-            span = doc.char_span(m.start(), m.end())
-            if span is None:
-                continue
-            if _org_evidence(doc, span.start, span.end, shapes, gaz, count_mentions=False):
-                org += 1
-            elif place_evidence(doc, span.start, span.end, gaz):
-                place += 1
-        votes[text] = (org, place)
-    return votes[text]
-
-
-def _org_evidence(doc: Doc, start: int, end: int, shapes, gaz, count_mentions: bool = True) -> bool:
-    """Text around a name that marks it as an organization, or (`count_mentions`) a second mention of it."""
-    text = doc_text(doc)
-    span = doc[start:end]
-    if shapes is not None and any(t.text in shapes.org_heads or t.text in shapes.legal_suffixes for t in span):
-        return True
-    if org_shape_or_cue(doc, start, end, gaz, shapes) or ORG_VERB_AFTER_RE.match(text[span.end_char:span.end_char + 40]):
-        return True
-    if not count_mentions or len(span.text) < 3 or span.text.isupper():
-        return False
-    counts = doc.user_data.setdefault("news.mention_counts", {})
-    if span.text not in counts:  # each distinct name counted once per Doc
-        counts[span.text] = text.count(span.text)
-    return counts[span.text] >= 2
 
 
 def _written_lower(doc: Doc, text: str) -> bool:
