@@ -396,3 +396,27 @@ def test_related_story_lists_after_the_article_are_furniture():
     cleaned = clean(page, "text", settings.clean, Path(settings.models_dir))
     assert "Tesco boss" not in cleaned.text and "Private equity" not in cleaned.text
     assert "steepest fall" in cleaned.text
+
+
+# --- families drawn from the p batch (invented sentences) -------------------------------------
+
+
+@pytest.mark.parametrize("text,expected,absent", [
+    # Partners' names joined by commas and "&" are one firm; "&" does not split a firm's name.
+    ("Analysts at Keefe, Bruyette & Woods said Hong Kong Exchanges & Clearing Ltd. fell 6%.",
+     {("ORG", "Keefe, Bruyette & Woods"), ("ORG", "Hong Kong Exchanges & Clearing Ltd.")}, {("ORG", "Keefe")}),
+    # Legal forms written with a dot the tokenizer keeps apart; a possessive inside a body's name.
+    ("PrimePartners Corporate Finance Pte. Ltd. is the sponsor, and the UN Children’s Fund (UNICEF) agreed.",
+     {("ORG", "PrimePartners Corporate Finance Pte. Ltd."), ("ORG", "UN Children’s Fund")}, set()),
+    # A name with its initials in brackets that acts is an organization, in any language.
+    ("Its youth wing, Jeunes Agriculteurs (JA), said blockades would stay, and the JA called for talks.",
+     {("ORG", "Jeunes Agriculteurs"), ("ORG", "JA")}, set()),
+    # A press release's defined "Company", a person's surname and an index are not organizations.
+    ('GridNova Holdings Limited ("GridNova" or the "Company") said the Company expects growth. Prime Minister '
+     "Gabriel Attal spoke, and Attal said the tax would go, while South Korea's Kospi index fell.",
+     {("ORG", "GridNova")}, {("ORG", "Company"), ("ORG", "Attal"), ("ORG", "Kospi")}),
+])
+def test_organization_families_from_the_p_batch(text, expected, absent):
+    got = _spans(text)
+    assert expected <= got, expected - got
+    assert not absent & got, absent & got

@@ -53,7 +53,8 @@ PLACE_LIST_BEFORE_RE = re.compile(r"\b(?i:towns|cities|counties|villages|ports|r
 COORDINATED_BEFORE_RE = re.compile(r"(?:^|[^\w.'-])([A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,2})(?:,| and| or) $")
 COORDINATED_AFTER_RE = re.compile(r"^(?:,| and| or) ([A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,2}?)(?=[,.;:]| and| or|$| [a-z])")
 # "a Pittsburgh-based company", "Teesside-born": the name before is where something is.
-PLACE_CUE_AFTER_RE = re.compile(r"-(?:based|headquartered|born|registered|bound)\b")
+PLACE_CUE_AFTER_RE = re.compile(r"-(?:based|headquartered|born|registered|bound)\b|"
+                                r" (?:towns|villages|region|coast|coastline|hinterland|outback)\b")  # "Pilbara towns"
 # "Calloway Diagnostics, a developer of ...", "Xunjie, a Shenzhen-based startup": an organization.
 ORG_APPOSITIVE_RE = re.compile(r"^,? (?:a|an|the) [^.;:]{0,50}?\b(?:company|firm|startup|start-up|maker|developer|"
                                r"group|bank|lender|retailer|platform|operator|provider|supplier|producer|"
@@ -71,13 +72,14 @@ ORG_CUE_BEFORE_RE = re.compile(r"\b(?i:shares|stock|stake|CEO|chief executive|ch
                                r"co-founder|spokesperson|spokesman|spokeswoman|director|analysts?|economists?|"
                                r"executives?|officials?|employees?|staff|engineers?|researchers?|"
                                r"head of [a-z]+|chief [a-z]+ officer|such as|including) (?:of |at |for )?$|"
-                               r"\b(?i:shares|stake|stakes|investment) in $|"
+                               r"\b(?i:shares|stake|stakes|investment|invested|invests|invest|investing) in $|"
                                # "head of valuation and advisory at X", "a senior analyst at X"
                                r"\b(?i:head|director|partner|analyst|economist|strategist|professor|manager|officer|"
                                r"adviser|advisor|consultant|lawyer|associate|fellow|researcher)\b[^.,;:]{0,40}\bat $|"
                                # "according to estimates by X", "data from X": a source that publishes
                                r"\b(?i:according to|estimates by|estimates from|data from|figures from|research by|"
-                               r"report by|survey by|analysis by|compiled by)(?: (?i:estimates|data|figures) (?i:by|from))? $")
+                               r"report by|survey by|analysis by|compiled by)(?: (?i:estimates|data|figures) (?i:by|from))?"
+                               r" (?:the )?$")
 # "Germany's Uniper", "Tata Group's Agratas": an unknown name owned by a known country or body.
 POSSESSOR_RE = re.compile(r"((?:[A-Z][\w.&-]*\s){0,3}[A-Z][\w.&-]*)['’]s $")
 OWNED_ACTS_RE = re.compile(r"^,? (?:said|says|signed|agreed|bought|sold|announced|will|would|plans|has|had|"
@@ -410,6 +412,10 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
         if end < n and doc[end].text in shapes.legal_suffixes and not _breaks_after(doc[end - 1]):
             end += 1  # "Harcourt & Pryce plc"
             j = max(j, end)
+        while end + 1 < n and doc[end - 1].text in shapes.legal_suffixes and doc[end].text == "." and \
+                not doc[end - 1].whitespace_ and doc[end + 1].text in shapes.legal_suffixes:
+            end += 2  # "Pte. Ltd.", "Pvt. Ltd.": the tokenizer keeps the first dot apart
+            j = max(j, end)
         # "Chiesi Pharmaceutical (Shanghai) Co., Ltd": a name runs through a bracketed place
         # when a legal suffix follows the bracket.
         close = _bracket_insertion_end(doc, end, shapes)
@@ -417,6 +423,8 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
             end = close + 1
             while end < n and doc[end].text in shapes.legal_suffixes:
                 end += 1
+                if end + 1 < n and doc[end].text == "." and doc[end + 1].text in shapes.legal_suffixes:
+                    end += 1  # "Pte. Ltd.": the tokenizer keeps the first dot apart
             j = max(j, end)
         # "Zhejiang Lanhua Logistics Co., Ltd.", "Calloway Diagnostics, Inc.": a legal suffix
         # after a comma belongs to the name.
@@ -435,7 +443,10 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
 
 
 def _comma_continues(doc: Doc, start: int, comma: int, shapes: NameShapes) -> bool:
-    """A comma inside a body's name: "<head> of X, Y and Z" lists the portfolio of one ministry."""
+    """A comma inside a body's name: "<head> of X, Y and Z" lists the portfolio of one ministry;
+    "Wachtell, Lipton, Rosen & Katz" lists the partners of one firm."""
+    if _partner_list(doc, start, shapes):
+        return True
     head_of = any(doc[k].text in shapes.org_heads and k + 1 < comma and doc[k + 1].text == "of"
                   for k in range(start, comma))
     if not head_of or comma + 1 >= len(doc) or not _is_cap(doc[comma + 1]):
@@ -447,6 +458,15 @@ def _comma_continues(doc: Doc, start: int, comma: int, shapes: NameShapes) -> bo
         if text == "and":
             return _is_cap(doc[k + 1])
     return False
+
+
+def _partner_list(doc: Doc, start: int, shapes: NameShapes) -> bool:
+    """Single capitalized words joined by commas and a final "&": a law or advisory firm's name."""
+    k = start
+    while k + 2 < len(doc) and doc[k + 1].text == "," and _is_cap(doc[k + 2]) and not _breaks_after(doc[k + 1]):
+        k += 2
+    return k > start and k + 2 < len(doc) and doc[k + 1].text == "&" and _is_cap(doc[k + 2]) and (
+        k + 3 >= len(doc) or not _is_cap(doc[k + 3]))
 
 
 def _bracket_insertion_end(doc: Doc, end: int, shapes: NameShapes) -> int | None:
@@ -522,6 +542,11 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
         if tok == "of" and _ends_with_place_designator(doc, start, k, shapes) and _last_is_designator(doc, end, shapes):
             # "Huaqiao Village of Wangba Township": two places, not one name.
             return split_run(doc, *left, shapes, gaz) + split_run(doc, *right, shapes, gaz)
+        if tok == "&" and not (_known(doc, start, k, gaz) and _known(doc, k + 1, end, gaz)):
+            continue  # "Hong Kong Exchanges & Clearing Ltd.", "Rothschild & Co": one firm
+        if tok == "and" and k + 1 < end and gaz.place_candidates(doc[start:k].text) and not gaz.org(doc[start:k].text) \
+                and gaz.place_candidates(doc[k + 1].text) and _has_head(doc, k + 1, end, shapes):
+            continue  # "Hongkong and Shanghai Banking Corporation": a body named after two places
         if tok in ("and", "&"):
             # Split only where "and" joins two whole names: the left one complete,
             # and the right one complete before any "of"/"for" ("Department of
@@ -542,7 +567,7 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
                 return split_run(doc, *left, shapes, gaz) + split_run(doc, *right, shapes, gaz)
         elif tok in POSSESSIVE:
             # "Singapore's Sea Ltd" is two names; "China Women's Development Foundation" one.
-            if not _has_head(doc, k + 1, end, shapes) or gaz.place_candidates(doc[start:k].text):
+            if not any(doc[j].text in shapes.org_heads for j in range(k + 1, end)) or gaz.place_candidates(doc[start:k].text):
                 return split_run(doc, *left, shapes, gaz) + split_run(doc, *right, shapes, gaz)
     while end > start and (doc[end - 1].text in shapes.connectors or doc[end - 1].text in POSSESSIVE):
         end -= 1
@@ -674,8 +699,7 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
     if _has_head(doc, start, end, shapes) and doc[end - 1].text not in shapes.not_org_heads:
         return [Span(doc, start, end, label="ORG")]
     if end - start >= 2 and (doc[end - 1].text in shapes.company_tails or _ends_with_legal_suffix(doc, end, shapes)) \
-            and not in_headline(doc, start) \
-            and not set(range(start, end)) & _person_tokens(doc):
+            and not in_headline(doc, start):
         return [Span(doc, a, b, label="ORG") for a, b in _and_parts(doc, start, end)]  # "Renesas Electronics"
     if (end - start >= 2 and doc[start].text in shapes.place_prefixes and not _has_head(doc, start, end, shapes)
             and all(_is_cap(doc[k]) or k == start + 1 and doc[k].text == "of" for k in range(start + 1, end))):

@@ -14,8 +14,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline.components.names import (BLOCK_LABEL, SPEECH_VERBS, NameDataUser, name_votes, org_evidence,
-                                       person_last_name, place_evidence)
+from pipeline.components.names import (BLOCK_LABEL, ORG_VERB_AFTER_RE, SPEECH_VERBS, NameDataUser, name_votes,
+                                       org_evidence, person_last_name, place_evidence)
 from pipeline.components.spans import doc_text, in_headline
 
 SPANS_KEY = "news_rules"
@@ -57,6 +57,7 @@ class EntityResolver(NameDataUser):
         # "new energy vehicles (NEVs)": the acronym of a common noun names no body, whoever proposes it
         rules = [s for s in rules if not (s.label_ in ("ORG", "PLACE") and s.text in common_acronyms)]
         rules = self._companies_named_after_places(doc, rules)
+        rules = self._names_with_acronyms(doc, rules, common_acronyms)
         chosen = filter_spans(rules)
         taken = set()
         for span in chosen:
@@ -70,6 +71,37 @@ class EntityResolver(NameDataUser):
         spans = self._propagate(doc, spans, rule_keys={(s.start, s.end) for s in chosen})
         doc.ents = sorted((s for s in spans if s.label_ != BLOCK_LABEL), key=lambda s: s.start)
         return doc
+
+    def _names_with_acronyms(self, doc: Doc, rules: list[Span], common_acronyms: set[str]) -> list[Span]:
+        """A capitalized name with its initials in brackets that acts somewhere in the text is an
+        ORG, in any language: "Jeunes Agriculteurs (JA), said ...", "Mutualité Sociale Agricole
+        (MSA)". Not when it ends in an event, plan or place word, nor when nothing in the text
+        makes the name or the acronym act (Title Case terms: "Annual General Meeting (AGM)")."""
+        shapes, gaz = self.shapes, self.gazetteer
+        if shapes is None or gaz is None:
+            return rules
+        text = doc_text(doc)
+        taken = [(s.start, s.end) for s in rules if s.label_ in ("ORG", BLOCK_LABEL)]
+        added = []
+        for m in DEFINED_ACRONYM_RE.finditer(text):
+            name, acronym = m.group("name"), m.group("acronym")
+            words = [w for w in name.split() if w.lower() not in ACRONYM_PARTICLES]
+            if "".join(w[0] for w in words).upper() != acronym.upper().rstrip("S") or acronym in common_acronyms:
+                continue
+            span = doc.char_span(m.start("name"), m.end("name"))
+            if span is None or len(span) < 2 or any(a < span.start < b or a < span.end < b for a, b in taken):
+                continue  # a known name crosses its edge
+            last = span[-1].text
+            if last.title() in shapes.not_org_heads or last.lower() in shapes.designators or \
+                    acronym.lower() in shapes.false_orgs or gaz.place_candidates(name):
+                continue
+            acts = ORG_VERB_AFTER_RE.match(text[m.end():].lstrip(",")) is not None
+            if acts or name_votes(doc, name, shapes, gaz)[0] or name_votes(doc, acronym, shapes, gaz)[0]:
+                added.append(Span(doc, span.start, span.end, label="ORG"))
+        if not added:
+            return rules
+        inside = {(s.start, s.end) for a in added for s in rules if s.start >= a.start and s.end <= a.end}
+        return [s for s in rules if (s.start, s.end) not in inside] + added
 
     def _companies_named_after_places(self, doc: Doc, rules: list[Span]) -> list[Span]:
         """The model's ORG "Tokyo Electron" over the rules' PLACE "Tokyo": a place inside an
@@ -142,7 +174,7 @@ class EntityResolver(NameDataUser):
         for short in self._short_company_names(doc, spans):
             names[short] = "ORG"
             defined.add(short)
-        names = {k: v for k, v in names.items() if len(k) >= 3 and k[0].isupper()}
+        names = {k: v for k, v in names.items() if (len(k) >= 3 or k in defined) and k[0].isupper()}
         if not names:
             return spans
         out: list[Span] = []
@@ -202,7 +234,8 @@ class EntityResolver(NameDataUser):
                 first = form.split()[0]
                 if (len(form) >= 3 and form[0].isupper() and form not in out and not gaz.place_candidates(form)
                         and first not in shapes.surnames and first not in shapes.leading_stop
-                        and not _written_lower(doc, form) and not any(t.is_stop for t in doc[span.start:span.start + 1])):
+                        and not _written_lower(doc, form) and not any(t.is_stop for t in doc[span.start:span.start + 1])
+                        and not name_votes(doc, form, shapes, gaz)[1]):  # "Pilbara Minerals" beside "Pilbara towns"
                     out.append(form)
         return out
 
@@ -248,8 +281,14 @@ class EntityResolver(NameDataUser):
             return None  # "Tea has changed our lives." in an article about tea: a word, not a name
         if shapes is not None and text in shapes.not_places:
             return None  # "Earth", "the Milky Way"
-        if end - start == 1 and person_last_name(doc, text) and end < len(doc) and doc[end].lower_ in SPEECH_VERBS:
-            return None  # "Lincoln said", after "Ed Lincoln": the person
+        if end - start == 1 and person_last_name(doc, text) and (
+                end < len(doc) and doc[end].lower_ in SPEECH_VERBS
+                or not (gaz is not None and (gaz.org(text) or gaz.place_candidates(text)))):
+            return None  # "Lincoln said", "Attal scraps diesel tax hike", after "Gabriel Attal": the person
+        if end - start == 1 and text in GENERIC_BODIES:
+            return None  # the "Company" a press release defines, "the Government": common nouns
+        if end < len(doc) and doc[end].lower_ in INDEX_WORDS and label == "ORG":
+            return None  # "the Kospi index", "the Sensex benchmark": an index, not a body
         if gaz is not None:
             if label == "ORG" and gaz.place_candidates(text) and not gaz.org(text):
                 label = "PLACE"
@@ -275,6 +314,14 @@ class EntityResolver(NameDataUser):
         return Span(doc, start, end, label=label)
 
 
+# "Food Security and Nutrition Analysis Unit (FSNAU)": a name and its initials.
+DEFINED_ACRONYM_RE = re.compile(r"(?P<name>(?!The\s)(?:[A-Z][\w'’-]+\s(?:(?:of|for|and|the|de|des|du|la|le|et)\s)?){1,7}"
+                                r"[A-Z][\w'’-]+)\s\((?P<acronym>[A-Z]{2,7}s?)\)")
+ACRONYM_PARTICLES = frozenset({"of", "for", "and", "the", "de", "des", "du", "la", "le", "et"})
+# Capitalized common nouns that name no particular body on their own ("the Company", "the Group").
+GENERIC_BODIES = frozenset({"Company", "Group", "Government", "Customs", "Corporation", "Partnership"})
+# Words after a name that make it a market index ("South Korea's Kospi index").
+INDEX_WORDS = frozenset({"index", "indices", "indexes", "benchmark", "gauge"})
 # Heads a company's short name drops: "Tata Group" is later "Tata" (besides names.yml's company tails).
 CORPORATE_HEADS = frozenset({"Group", "Holdings", "Holding", "Corporation", "Company", "Co", "Corp", "Inc",
                              "Technologies", "Technology", "Industries", "Enterprises"})
