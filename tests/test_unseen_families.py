@@ -420,3 +420,44 @@ def test_organization_families_from_the_p_batch(text, expected, absent):
     got = _spans(text)
     assert expected <= got, expected - got
     assert not absent & got, absent & got
+
+
+# --- families drawn from the o batch (invented sentences) -------------------------------------
+
+
+@pytest.mark.parametrize("text,expected,absent", [
+    # Irish counties put the designator first; a ticker marks a listed company, never an ORG itself.
+    ("A campus near Clonee in Co Meath was refused, while Shell (SHEL.L) and TotalEnergies (TTEF.PA) sold "
+     "record LNG volumes, Shell said.", {("PLACE", "Co Meath"), ("ORG", "Shell"), ("ORG", "TotalEnergies")},
+     {("ORG", "Co Meath"), ("ORG", "TTEF.PA"), ("PLACE", "LNG"), ("PLACE", "Shell")}),
+    # A legal suffix ends a name; "for ... , ... & ..." lists one department's portfolio.
+    ("Drilling is done by Northwind Diamond Drilling Ltd. of Dryden, Ontario, for the Department for "
+     "Environment, Food & Rural Affairs.", {("ORG", "Northwind Diamond Drilling Ltd."), ("PLACE", "Ontario"),
+                                           ("ORG", "Department for Environment, Food & Rural Affairs")}, set()),
+    ("Brandt works winters at Heartland Co-op near Ames.", {("ORG", "Heartland Co-op")}, set()),
+])
+def test_organization_and_place_families_from_the_o_batch(text, expected, absent):
+    got = _spans(text)
+    assert expected <= got, expected - got
+    assert not absent & got, absent & got
+
+
+def test_date_values_from_the_o_batch():
+    india = extract("In India, the ministry set a target for 2020-21, up from 2019-20; work in the October-March "
+                    "period is faster.", published="2020-10-14")
+    assert [(e.text, e.value) for e in india if e.label == "DATE"] == [
+        ("2020-21", "2020-04/2021-03"), ("2019-20", "2019-04/2020-03"), ("October-March", "2020-10/2021-03")]
+    shell = extract("Shell reported third-quarter earnings of $5.4 billion, down from $6 billion a year earlier. "
+                    "It will start trains in the second half of 2026, adding supply next year.", published="2025-10-30")
+    assert [(e.text, e.value) for e in shell if e.label == "DATE"] == [
+        ("third-quarter", "2025-07/2025-09"), ("a year earlier", "2024-07/2024-09"),
+        ("second half of 2026", "2026-07/2026-12"), ("next year", "2026")]
+
+
+def test_publication_date_on_a_line_of_its_own_or_after_a_byline_name():
+    from pipeline.clean.cleaner import find_published_after_cue
+
+    assert find_published_after_cue("Menu\nNigeria\nNaira slump squeezes traders\nBy-line in Abuja\n03/27/2024\n"
+                                    "Share\nTraders in Lagos say prices change by the week.\n") == "2024-03-27"
+    assert find_published_after_cue("Sixth Tone NEWS Hoes for Ring Lights Shuyang sells plants online. Chen Yiting "
+                                    "Jun 08, 2021 #rural China A livestreamer promotes succulents.") == "2021-06-08"

@@ -92,6 +92,7 @@ DATE_PATTERNS = (
 # publication cue or after a byline's names ("Published On 6 Oct 2022", "Date 10.08.2021",
 # "By Rena Kurosawa and Daniel Hobbs November 10, 2020"), as one-line pages keep them.
 PUBLISHED_CUE_CHARS = 3000
+PUBLISHED_FIRST_DATE_CHARS = 1500
 PUBLISHED_CUE_RES = (
     re.compile(r"\b(?i:published|posted|updated|first published|last updated|date)(?i:\s+on)?\s*:?\s*"),
     re.compile(r"\bBy\s+[A-Z][\w'’.-]+(?:\s+(?:and\s+)?(?!(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)"
@@ -487,7 +488,7 @@ def _header_texts(raw: str, blocks: list[Block]) -> list[str]:
         if len(text) > HEADER_DATELINE_CHARS:
             continue
         rest = text
-        for pattern in DATE_PATTERNS:
+        for pattern in (*DATE_PATTERNS, NUMERIC_DATE_RE):
             rest = pattern.sub(" ", rest)
         if rest != text and len(DATELINE_NOISE_RE.sub(" ", rest).split()) <= DATELINE_MAX_OTHER_WORDS:
             out.append(text)
@@ -495,8 +496,11 @@ def _header_texts(raw: str, blocks: list[Block]) -> list[str]:
 
 
 def find_published(texts: list[str]) -> str | None:
-    """The first full date in the byline/dateline blocks, as ISO yyyy-mm-dd."""
+    """The first full date in the byline/dateline blocks, as ISO yyyy-mm-dd ("03/27/2024" too)."""
     for text in texts:
+        numeric = NUMERIC_DATE_RE.search(text)
+        if numeric and not any(p.search(text) for p in DATE_PATTERNS):
+            return _numeric_date(numeric, " ".join(texts))
         for pattern in DATE_PATTERNS:
             m = pattern.search(text)
             if not m:
@@ -521,6 +525,13 @@ def find_published_after_cue(raw: str) -> str | None:
             m = pattern.match(rest)
             if m:
                 return find_published([m.group(0)])
+    for line in head.split("\n"):  # a line that is a date and nothing else ("03/27/2024")
+        numeric = NUMERIC_DATE_RE.fullmatch(line.strip())
+        if numeric:
+            return _numeric_date(numeric, raw)
+    # A one-line page's first full date near its top: the byline's ("Chen Yiting Jun 08, 2021").
+    if "\n" not in raw.strip():
+        return find_published([raw[:PUBLISHED_FIRST_DATE_CHARS]])
     return None
 
 

@@ -85,10 +85,15 @@ POSSESSOR_RE = re.compile(r"((?:[A-Z][\w.&-]*\s){0,3}[A-Z][\w.&-]*)['’]s $")
 OWNED_ACTS_RE = re.compile(r"^,? (?:said|says|signed|agreed|bought|sold|announced|will|would|plans|has|had|"
                            r"reported|posted|raised|cut|chief|CEO|shares|in (?:January|February|March|April|May|"
                            r"June|July|August|September|October|November|December))\b")
+# A stock ticker right after a name: "Shell (SHEL.L)", "Nordvik (Nasdaq Stockholm: NORD)".
+TICKER_AFTER_RE = re.compile(r"^,? \((?:[A-Z0-9]{1,6}\.[A-Z]{1,2}|(?:Nasdaq|NASDAQ|NYSE|LSE|TSX|TSXV|ASX|HKEX|SEHK|SGX|NSE|"
+                             r"BSE|Euronext|OTC|OTCQX|OTCQB)[^()]{0,24}:\s?[A-Z0-9.]{1,8})\)")
 # Internal capitals make a company name: "QatarEnergy", "ConocoPhillips", "RoboNeat".
 CAMEL_CASE_RE = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z0-9]+)+")
 
 
+# Irish and British county names put the designator first: "Co Meath", "County Kerry".
+COUNTY_PREFIXES = frozenset({"Co", "Co.", "County"})
 # Words of a person's title before "of": "Chief Executive Officer of X" names X, not a body called so.
 TITLE_WORDS = frozenset({"Chief", "Executive", "Officer", "Financial", "Operating", "Technology", "Medical",
                          "Managing", "Vice", "Deputy", "Senior", "General", "Head", "Founder", "Co-founder",
@@ -129,6 +134,8 @@ def org_shape_or_cue(doc: Doc, start: int, end: int, gaz: Gazetteer | None = Non
     span = doc[start:end]
     if end - start == 1 and CAMEL_CASE_RE.fullmatch(span.text):
         return True
+    if TICKER_AFTER_RE.match(text[span.end_char:span.end_char + 30]):
+        return True  # "Shell (SHEL.L)", "Corvana Systems (Nasdaq: CRVN)": a listed company
     if ORG_APPOSITIVE_RE.match(text[span.end_char:span.end_char + 80]):
         return True
     before = text[max(0, span.start_char - 120):span.start_char]
@@ -396,10 +403,17 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
             if tok.text == "," and _comma_continues(doc, start, j, shapes):
                 j += 1  # "Ministry of Finance, Budget and National Planning"
                 continue
+            if doc[j - 1].text in shapes.legal_suffixes and j - 1 > start and tok.text not in shapes.legal_suffixes \
+                    and not (tok.text == "," and j + 1 < n and doc[j + 1].text in shapes.legal_suffixes):
+                break  # a legal suffix ends the name: "... Drilling Ltd. of Dryden", "... Metals Inc. Keewatin"
             if _is_cap(tok):
                 end = j + 1
                 j += 1
             elif tok.text in shapes.connectors or tok.text in POSSESSIVE:
+                j += 1
+            elif tok.text in ("op", "operative") and doc[j - 1].text == "-" and doc[j - 2].text == "Co" \
+                    and not doc[j - 1].whitespace_:
+                end = j + 1  # "Heartland Co-op"
                 j += 1
             elif (doc[j - 1].text == "-" and not doc[j - 1].whitespace_ and tok.text.islower() and j + 1 < n
                   and _is_cap(doc[j + 1]) and not _breaks_after(tok) and not tok.text.endswith("ed")):
@@ -447,7 +461,7 @@ def _comma_continues(doc: Doc, start: int, comma: int, shapes: NameShapes) -> bo
     "Wachtell, Lipton, Rosen & Katz" lists the partners of one firm."""
     if _partner_list(doc, start, shapes):
         return True
-    head_of = any(doc[k].text in shapes.org_heads and k + 1 < comma and doc[k + 1].text == "of"
+    head_of = any(doc[k].text in shapes.org_heads and k + 1 < comma and doc[k + 1].text in ("of", "for")
                   for k in range(start, comma))
     if not head_of or comma + 1 >= len(doc) or not _is_cap(doc[comma + 1]):
         return False
@@ -455,8 +469,8 @@ def _comma_continues(doc: Doc, start: int, comma: int, shapes: NameShapes) -> bo
         text = doc[k].text
         if text in (",", ".", ";", "(", ")") or _breaks_after(doc[k]) or text in shapes.org_heads:
             return False  # "Bank of East Asia, Hang Seng Bank and HSBC" lists three bodies
-        if text == "and":
-            return _is_cap(doc[k + 1])
+        if text in ("and", "&"):
+            return _is_cap(doc[k + 1])  # "Department for Environment, Food & Rural Affairs"
     return False
 
 
@@ -557,7 +571,8 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
             right_ok = (_has_head(doc, k + 1, seg_end, shapes) or _known(doc, k + 1, seg_end, gaz)
                         or _known(doc, k + 1, end, gaz) and _known(doc, start, k, gaz)  # "Standard Chartered and Bank of China"
                         or seg_end - k > 2 and doc[seg_end - 1].text in shapes.legal_suffixes  # "... and BioNTech SE"
-                        or _in_org_list(doc, start))  # "customers include TVS Motor Company and Mahindra Mobility"
+                        or _in_org_list(doc, start)  # "customers include TVS Motor Company and Mahindra Mobility"
+                        or (k + 1) in _person_tokens(doc))  # "the Environment Agency and Rebecca Pow MP"
             both_places = bool(gaz.place_candidates(doc[start:k].text)) and (
                 bool(gaz.place_candidates(doc[k + 1:end].text)) or _ends_with_place_designator(doc, k + 1, end, shapes))
             if left_ok and right_ok and (both_places or not _last_is_designator(doc, end, shapes)):
@@ -696,6 +711,9 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
     if (_after_credit_cue(doc, start, shapes) and doc[start].text.title() not in shapes.surnames
             and not set(range(start, end)) & _person_tokens(doc)) or _after_org_cue(doc, start, end, shapes, gaz):
         return [Span(doc, a, b, label="ORG") for a, b in _and_parts(doc, start, end)]  # "makers Resonac and JSR"
+    if end - start == 2 and doc[start].text in COUNTY_PREFIXES and (gaz.place_candidates(doc[start + 1].text)
+                                                              or gaz.place_candidates(text)):
+        return [Span(doc, start, end, label="PLACE")]  # "Co Meath", "County Kerry"
     if _has_head(doc, start, end, shapes) and doc[end - 1].text not in shapes.not_org_heads:
         return [Span(doc, start, end, label="ORG")]
     if end - start >= 2 and (doc[end - 1].text in shapes.company_tails or _ends_with_legal_suffix(doc, end, shapes)) \

@@ -343,6 +343,8 @@ def _date_value(text: str, published: str | None) -> str | None:
         if tail and not re.search(r"\d{4}|year", left):
             left = left + tail.group(1)
         a, b = _parse_point(left, published), _parse_point(right, published)
+        if a and b and b < a and len(a) == len(b) == 7 and not YEAR_RE.search(text):
+            b = f"{int(b[:4]) + 1:04d}{b[4:]}"  # "October-March": into the next year
         return f"{a}/{b}" if a and b else None
     if RELATIVE_WORDS_RE.search(text) and not published:
         return None

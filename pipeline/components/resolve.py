@@ -166,8 +166,8 @@ class EntityResolver(NameDataUser):
         for span in spans:
             if span.label_ == "ORG":
                 m = ACRONYM_AFTER_RE.match(doc_text(doc), span.end_char)
-                short = m.group("short") if m else ""
-                if m and (m.group("quote") or short.isupper() or sum(c.isupper() for c in short) >= 2
+                short = m.group("short") if m and not TICKER_RE.fullmatch(m.group("short")) else ""
+                if short and (m.group("quote") or short.isupper() or sum(c.isupper() for c in short) >= 2
                           or len(span) >= 2 and short not in doc_text(doc)[span.start_char:span.end_char]):
                     names[short] = "ORG"
                     defined.add(short)
@@ -258,6 +258,8 @@ class EntityResolver(NameDataUser):
         text = span.text
         if not any(c.isupper() for c in text) or "/" in text or "@" in text or "\n" in text:
             return None
+        if TICKER_RE.fullmatch(text) or "," in text and not (gaz is not None and (gaz.org(text) or gaz.place_candidates(text))):
+            return None  # a ticker "(XOM.N)"; "Yorkshire, Cumbria": two names the model ran together
         if shapes is not None:
             if text.lower() in shapes.false_orgs or doc[end - 1].text.title() in shapes.not_org_heads:
                 return None
@@ -318,6 +320,8 @@ class EntityResolver(NameDataUser):
 DEFINED_ACRONYM_RE = re.compile(r"(?P<name>(?!The\s)(?:[A-Z][\w'’-]+\s(?:(?:of|for|and|the|de|des|du|la|le|et)\s)?){1,7}"
                                 r"[A-Z][\w'’-]+)\s\((?P<acronym>[A-Z]{2,7}s?)\)")
 ACRONYM_PARTICLES = frozenset({"of", "for", "and", "the", "de", "des", "du", "la", "le", "et"})
+# Exchange tickers as Reuters writes them: "SHEL.L", "TTEF.PA", "NEXT.O".
+TICKER_RE = re.compile(r"[A-Z0-9]{1,6}\.[A-Z]{1,2}")
 # Capitalized common nouns that name no particular body on their own ("the Company", "the Group").
 GENERIC_BODIES = frozenset({"Company", "Group", "Government", "Customs", "Corporation", "Partnership"})
 # Words after a name that make it a market index ("South Korea's Kospi index").

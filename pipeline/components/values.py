@@ -56,7 +56,9 @@ class ValueNormalizer:
         for ent in doc.ents:
             label = ent.label_
             if label == "DATE":
-                value = contextual_date(ent.text, published, last_date) or _weekday_ahead(text, ent, published)
+                deictic = DEICTIC_RE.match(ent.text) and not text[max(0, ent.start_char - 4):ent.start_char].lower() == "the "
+                value = (None if deictic else contextual_date(ent.text, published, last_date)) or _weekday_ahead(
+                    text, ent, published)
                 values = {"value": value} if value else normalize_date(_without_weekday(ent.text), published)
                 if not value and values.get("value"):
                     values["value"] = _year_by_tense(text, ent, published, values["value"])
@@ -103,6 +105,10 @@ PAST_CUE_RE = re.compile(r"\b(?:said|told|was|were|had|did|\w+ed)\b", re.I)
 PREPOSITION_BEFORE_RE = re.compile(r"\b(?:by|until|till|in|on|from|before|after|during|through|around|early|late|"
                                    r"mid-|end of|next)\s?$", re.I)
 FISCAL_ALONE_RE = re.compile(r"^(?:[Ff]iscal(?: year)?|FY) ?((?:19|20)\d\d|\d{2})$")
+# "2020-21", "2019/20": a split year, a fiscal year where the country counts them so.
+SPLIT_YEAR_RE = re.compile(r"^((?:19|20)\d\d)[-/–](\d{2})$")
+# "next year" without "the" is counted from the article's date, not from the last date given.
+DEICTIC_RE = re.compile(r"^(?:next|following) (?:year|month)$", re.I)
 SINCE_BEFORE_RE = re.compile(r"\b(?:since|last|earlier|ago)\b[^,]{0,12}$", re.I)
 YEAR_IN_TEXT_RE = re.compile(r"\d{4}|\byear\b", re.I)
 MONTH_VALUE_RE = re.compile(r"\d{4}-\d{2}(?:-\d{2})?")
@@ -146,6 +152,9 @@ def contextual_date(text: str, published: str | None, last: str | None) -> str |
             if n is None:
                 return None
             delta = n if m.group(3).lower() == "later" else -n
+            if last and len(last) > 4 and re.fullmatch(r"(?i)(?:a|one) years? (?:earlier|before|later)", text):
+                # "down from $6bn a year earlier", after "the third quarter": that quarter a year before
+                return re.sub(r"(?<!\d)((?:19|20)\d\d)(?!\d)", lambda y: f"{int(y.group(1)) + delta:04d}", last)
         return f"{anchor_year + delta:04d}"
     if (m := PAST_YEARS_RE.match(text)) and pub_year and _count(m.group(1)):
         return f"{pub_year - _count(m.group(1)):04d}/{pub_year:04d}"
@@ -203,11 +212,17 @@ def _fiscal_year(span_text: str, text: str, lexicon) -> str | None:
     """"FY25" / "fiscal 2025" as months, by the fiscal calendar of the article's country:
     2024-04/2025-03 in an Indian article, 2025-04/2026-03 in a Japanese one."""
     m = FISCAL_ALONE_RE.match(span_text)
-    if m is None:
+    split = SPLIT_YEAR_RE.match(span_text)
+    if m is None and split is None:
         return None
     rule = lexicon.fiscal_year_in_context(text)
     if not rule:
         return None
+    if split is not None:  # "2020-21" in an Indian article: 2020-04/2021-03
+        if int(split.group(2)) != (int(split.group(1)) + 1) % 100 or int(rule["first_month"]) == 1:
+            return None
+        first = int(rule["first_month"])
+        return f"{split.group(1)}-{first:02d}/{int(split.group(1)) + 1:04d}-{first - 1:02d}"
     year = int(m.group(1)) if len(m.group(1)) == 4 else 2000 + int(m.group(1))
     first = int(rule["first_month"])
     start_year = year if rule["named_by"] == "start" or first == 1 else year - 1
