@@ -461,3 +461,21 @@ def test_publication_date_on_a_line_of_its_own_or_after_a_byline_name():
                                     "Share\nTraders in Lagos say prices change by the week.\n") == "2024-03-27"
     assert find_published_after_cue("Sixth Tone NEWS Hoes for Ring Lights Shuyang sells plants online. Chen Yiting "
                                     "Jun 08, 2021 #rural China A livestreamer promotes succulents.") == "2021-06-08"
+
+
+def test_photo_credit_lines_are_content_not_breadcrumbs_or_footers():
+    from pipeline.clean.cleaner import clean
+    from pipeline.settings import Settings
+
+    settings = Settings.load()
+    body1 = ("Chancellor Angela Merkel and the premiers of the states agreed on Tuesday to set up a fund to rebuild "
+             "areas hit by the floods.")
+    body2 = ("The federal government will pay half of the fund, and the states will pay the rest over several "
+             "decades, officials said.")
+    for credit in ("Image: Thomas Frey/dpa/picture alliance", "© WFP/Geneviève Chicoine", "Charlie Neibergall/AP"):
+        page = "\n".join(["Germany agrees flood fund", body1, "The village of Altenahr was hit hard.", credit, body2,
+                          "© 2024 Deutsche Welle | Privacy Policy"])
+        text = clean(page, "text", settings.clean, Path(settings.models_dir)).text
+        assert credit in text and body2 in text and "Privacy Policy" not in text, credit
+    page = "\n".join(["Business / Companies", "Harbourline shares tumble as regulators look into a freight deal", body1])
+    assert "Business / Companies" not in clean(page, "text", settings.clean, Path(settings.models_dir)).text

@@ -103,6 +103,7 @@ NUMERIC_DATE_RE = re.compile(r"(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>(?:19|20)\d\d
 # Where a page states its date when no byline or dateline does: a short line
 # before the body that is a date and a time and little else.
 HEADER_DATELINE_CHARS = 120
+CREDIT_MAX_WORDS = 12
 DATELINE_MAX_OTHER_WORDS = 2
 DATELINE_NOISE_RE = re.compile(
     r"\b\d{1,2}[:.]\d{2}\b|\b(?:[AaPp]\.?[Mm]\.?|[A-Z]{2,4}(?:[+-]\d{1,2})?)\b|[|:,()\-–]|\b(?i:updated|"
@@ -148,6 +149,7 @@ class Vocabulary:
     script_cues: tuple[re.Pattern, ...]
     min_script_cues: int
     caption: tuple[re.Pattern, ...]
+    credit_line: tuple[re.Pattern, ...]
     closing: tuple[re.Pattern, ...]
     dateline: tuple[re.Pattern, ...]
     abbreviations: frozenset[str]
@@ -180,6 +182,7 @@ def load_vocabulary(path: Path) -> Vocabulary:
         script_cues=compile_all("script_cues"),
         min_script_cues=int(data.get("min_script_cues", 2)),
         caption=compile_all("caption"),
+        credit_line=compile_all("credit_line"),
         closing=compile_all("closing"),
         dateline=compile_all("dateline"),
         abbreviations=frozenset(w.lower() for w in data.get("abbreviations", [])),
@@ -360,6 +363,10 @@ def classify_blocks(raw: str, spans: list[tuple[int, int, int]], settings: Clean
     kinds: list[str | None] = []
     ends: list[bool] = []  # end-of-article markers: footers, "Most Read", comment boxes
     for text in texts:
+        if _any(vocab.credit_line, text) and len(_words(text)) <= CREDIT_MAX_WORDS:
+            ends.append(False)
+            kinds.append(BYLINE)  # a photo credit: content, kept wherever the caption stands
+            continue
         footer = _is_footer(text, settings, vocab)
         ends.append(footer or _any(vocab.ends_article, text))
         if footer or _any(vocab.strong, text) or _is_script(text, vocab):
