@@ -479,3 +479,38 @@ def test_photo_credit_lines_are_content_not_breadcrumbs_or_footers():
         assert credit in text and body2 in text and "Privacy Policy" not in text, credit
     page = "\n".join(["Business / Companies", "Harbourline shares tumble as regulators look into a freight deal", body1])
     assert "Business / Companies" not in clean(page, "text", settings.clean, Path(settings.models_dir)).text
+
+
+# --- families drawn from the n batch (invented sentences) -------------------------------------
+
+
+@pytest.mark.parametrize("text,expected,absent", [
+    # Bodies named "<portfolio> <country>"; nationality adjectives before a designator.
+    ("Public Safety Canada said on Monday that crews were ready, and Environment and Climate Change Canada "
+     "issued heat warnings for Western Canada after a wildfire destroyed a Canadian village.",
+     {("ORG", "Public Safety Canada"), ("ORG", "Environment and Climate Change Canada")},
+     {("PLACE", "Canadian village")}),
+    # Banks and groups named in other languages; an acronym in Title Case; "State-run" is no part of a name.
+    ("Banca Aurora, the Milan-based lender, said profit rose. State-run Polska Grupa Gornicza (PGG) said output "
+     "fell, and the Australian Energy Market Operator (Aemo) has repeatedly warned of shortfalls.",
+     {("ORG", "Banca Aurora"), ("ORG", "Polska Grupa Gornicza"), ("ORG", "PGG"),
+      ("ORG", "Australian Energy Market Operator"), ("ORG", "Aemo")}, {("ORG", "State-run Polska Grupa Gornicza")}),
+    # An event runs through a bracketed place: nothing inside it is labeled.
+    ("The China (Ganzhou) Navel Orange Festival opened in Ganzhou's Zhanggong district.",
+     {("PLACE", "Zhanggong district")}, {("PLACE", "China")}),
+])
+def test_organization_and_place_families_from_the_n_batch(text, expected, absent):
+    got = _spans(text)
+    assert expected <= got, expected - got
+    assert not absent & got, absent & got
+
+
+def test_fiscal_year_the_article_states_and_dates_on_lines_of_their_own():
+    text = "Quorvane, whose fiscal year ends January 31, reported fiscal 2025 revenue up from fiscal 2024."
+    assert [(e.text, e.value) for e in extract(text, published="2025-03-11") if e.label == "DATE"][-2:] == [
+        ("fiscal 2025", "2024-02/2025-01"), ("fiscal 2024", "2023-02/2024-01")]
+    from pipeline.clean.cleaner import find_published_after_cue
+
+    assert find_published_after_cue("Markets\nPolish output returns to growth\nJULY 20, 2020 / 11:42 AM / UPDATED "
+                                    "2 HOURS AGO\nWARSAW (Reuters) - Output rose.\n") == "2020-07-20"
+    assert find_published_after_cue("Energy\nTue 14 Nov 2023 03.00 AEDT\nThe link will cost more.\n") == "2023-11-14"

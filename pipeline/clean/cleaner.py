@@ -532,14 +532,24 @@ def find_published_after_cue(raw: str) -> str | None:
             m = pattern.match(rest)
             if m:
                 return find_published([m.group(0)])
-    for line in head.split("\n"):  # a line that is a date and nothing else ("03/27/2024")
-        numeric = NUMERIC_DATE_RE.fullmatch(line.strip())
-        if numeric:
-            return _numeric_date(numeric, raw)
+    for line in head.split("\n"):  # a line that is a date, a time and little else ("03/27/2024",
+        if _is_date_line(line):      # "JULY 20, 2020 / 11:42 AM / UPDATED 2 HOURS AGO"), wherever it stands
+            numeric = NUMERIC_DATE_RE.search(line)
+            return find_published([line]) or (_numeric_date(numeric, raw) if numeric else None)
     # A one-line page's first full date near its top: the byline's ("Chen Yiting Jun 08, 2021").
     if "\n" not in raw.strip():
         return find_published([raw[:PUBLISHED_FIRST_DATE_CHARS]])
     return None
+
+
+def _is_date_line(text: str) -> bool:
+    """A short line that is a full date (and a time, a zone, "Updated ...") and little else."""
+    if len(text) > HEADER_DATELINE_CHARS:
+        return False
+    rest = text
+    for pattern in (*DATE_PATTERNS, NUMERIC_DATE_RE):
+        rest = pattern.sub(" ", rest)
+    return rest != text and len(DATELINE_NOISE_RE.sub(" ", rest).split()) <= DATELINE_MAX_OTHER_WORDS + 1
 
 
 def _numeric_date(m: re.Match, raw: str) -> str | None:

@@ -43,7 +43,7 @@ DATE_PATTERNS = [
     rf"\b{FULL_MONTH}[-–]{FULL_MONTH} quarter(?:,? {YEAR}| of {YEAR})?\b",
     rf"(?<![-–]){FULL_MONTH} quarter\b",
     # Fiscal years: "fiscal year ending March 2022", "the 2022/23 financial year".
-    rf"\b(?:fiscal|financial) year (?:ending|ended|ends|through|to) (?:in )?{FULL_MONTH}(?:,? {YEAR})?\b",
+    rf"\b(?:fiscal|financial) year (?:ending|through|to) (?:in )?{FULL_MONTH}(?:,? {YEAR})?\b(?! \d)",
     rf"\b{YEAR}/\d{{2}} (?:fiscal|financial) year\b",
     # Two days of one month: "between Nov 1 and 11".
     rf"\b{MONTH} {DAY} and {DAY}\b(?!,? ?\d|[-–])",

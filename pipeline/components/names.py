@@ -92,6 +92,8 @@ TICKER_AFTER_RE = re.compile(r"^,? \((?:[A-Z0-9]{1,6}\.[A-Z]{1,2}|(?:Nasdaq|NASD
 CAMEL_CASE_RE = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z0-9]+)+")
 
 
+# Endings of nationality adjectives ("Canadian", "Chinese", "Thai" is caught by the model's NORP alone).
+DEMONYM_RE = re.compile(r"(?:an|ese|ish|ic|i)$")
 # Irish and British county names put the designator first: "Co Meath", "County Kerry".
 COUNTY_PREFIXES = frozenset({"Co", "Co.", "County"})
 # Words of a person's title before "of": "Chief Executive Officer of X" names X, not a body called so.
@@ -416,7 +418,8 @@ def capitalized_runs(doc: Doc, shapes: NameShapes) -> list[tuple[int, int]]:
                 end = j + 1  # "Heartland Co-op"
                 j += 1
             elif (doc[j - 1].text == "-" and not doc[j - 1].whitespace_ and tok.text.islower() and j + 1 < n
-                  and _is_cap(doc[j + 1]) and not _breaks_after(tok) and not tok.text.endswith("ed")):
+                  and _is_cap(doc[j + 1]) and not _breaks_after(tok) and not tok.text.endswith("ed")
+                  and tok.text not in ("run", "held", "made", "built", "born")):  # not "State-run Polska ..."
                 j += 1  # "High-tech Industrial Development Zone"
             else:
                 break
@@ -495,6 +498,11 @@ def _bracket_insertion_end(doc: Doc, end: int, shapes: NameShapes) -> int | None
             after = doc[k + 1].text if k + 1 < len(doc) else ""
             if after in shapes.legal_suffixes:
                 return k
+            tail = k + 1  # "The China (Ganzhou) Navel Orange Festival": an event runs through the bracket
+            while tail < len(doc) and tail <= k + 4 and _is_cap(doc[tail]) and not _breaks_after(doc[tail - 1]):
+                tail += 1
+            if tail > k + 1 and (doc[tail - 1].text.title() in shapes.not_org_heads or doc[tail - 1].text in shapes.org_heads):
+                return tail - 1
             # "Ronghe (Quanzhou) Property Co. Ltd.": up to two capitalized words, then the suffix
             for m in range(k + 2, min(k + 4, len(doc))):
                 if not _is_cap(doc[m - 1]) or _breaks_after(doc[m - 1]):
@@ -503,6 +511,25 @@ def _bracket_insertion_end(doc: Doc, end: int, shapes: NameShapes) -> int | None
                     return m - 1
             return None
     return None
+
+
+def _named_for_country(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer) -> bool:
+    """A body named as "<portfolio> <country>" ("Statistics Canada", "Environment and Climate
+    Change Canada"): capitalized nouns, none a place, a compass word or a person's, before a
+    country's name."""
+    if end - start < 2 or in_headline(doc, start):
+        return False
+    country = doc[end - 1].text
+    if not any(p.level == "country" for p in gaz.place_candidates(country)) or gaz.place_candidates(doc[start:end].text):
+        return False
+    words = [doc[k] for k in range(start, end - 1) if doc[k].text not in ("and", "&")]
+    return bool(words) and all(
+        t.text[:1].isupper() and not t.is_stop and t.text not in shapes.leading_stop
+        and not gaz.place_candidates(t.text) and t.lower_ not in shapes.direction_words
+        and t.lower_ not in shapes.false_orgs and not t.text.endswith("ing") and t.text not in shapes.place_prefixes
+        and t.lower_ not in shapes.designators
+        and not shapes.compass_re.match(t.text + " China") and t.i not in _person_tokens(doc)
+        and t.i not in _nationality_tokens(doc) for t in words)
 
 
 def _ends_with_legal_suffix(doc: Doc, end: int, shapes: NameShapes) -> bool:
@@ -716,6 +743,8 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
         return [Span(doc, start, end, label="PLACE")]  # "Co Meath", "County Kerry"
     if _has_head(doc, start, end, shapes) and doc[end - 1].text not in shapes.not_org_heads:
         return [Span(doc, start, end, label="ORG")]
+    if _named_for_country(doc, start, end, shapes, gaz):
+        return [Span(doc, start, end, label="ORG")]  # "Public Safety Canada", "Tourism Australia"
     if end - start >= 2 and (doc[end - 1].text in shapes.company_tails or _ends_with_legal_suffix(doc, end, shapes)) \
             and not in_headline(doc, start):
         return [Span(doc, a, b, label="ORG") for a, b in _and_parts(doc, start, end)]  # "Renesas Electronics"
@@ -726,6 +755,9 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
         return [Span(doc, start, end, label="PLACE")]
     if end == run_end and after is not None:
         stop, plural = after
+        if end - start == 1 and start in _nationality_tokens(doc) and not gaz.place_candidates(text) \
+                and text not in gaz.minor_places and DEMONYM_RE.search(text):
+            return []  # "a Canadian village", "the largest Chinese city": an adjective, not a name
         return [Span(doc, start, end if plural else stop, label="PLACE")]
     if after is not None and after[1]:
         return [Span(doc, start, end, label="PLACE")]

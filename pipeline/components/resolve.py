@@ -317,9 +317,9 @@ class EntityResolver(NameDataUser):
 
 
 # "Food Security and Nutrition Analysis Unit (FSNAU)": a name and its initials.
-DEFINED_ACRONYM_RE = re.compile(r"(?P<name>(?!The\s)(?:[A-Z][\w'’-]+\s(?:(?:of|for|and|the|de|des|du|la|le|et)\s)?){1,7}"
-                                r"[A-Z][\w'’-]+)\s\((?P<acronym>[A-Z]{2,7}s?)\)")
-ACRONYM_PARTICLES = frozenset({"of", "for", "and", "the", "de", "des", "du", "la", "le", "et"})
+DEFINED_ACRONYM_RE = re.compile(r"(?P<name>(?!The\s)(?:[A-Z][\w'’-]+\s(?:(?:of|for|and|the|de|des|du|la|le|et|ng|di|del)\s)?){1,7}"
+                                r"[A-Z][\w'’-]+)\s\((?P<acronym>[A-Z]{2,7}s?|[A-Z][a-z]{2,5})\)")  # "(Aemo)" too
+ACRONYM_PARTICLES = frozenset({"of", "for", "and", "the", "de", "des", "du", "la", "le", "et", "ng", "di", "del"})
 # Exchange tickers as Reuters writes them: "SHEL.L", "TTEF.PA", "NEXT.O".
 TICKER_RE = re.compile(r"[A-Z0-9]{1,6}\.[A-Z]{1,2}")
 # Capitalized common nouns that name no particular body on their own ("the Company", "the Group").

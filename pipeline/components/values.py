@@ -104,6 +104,8 @@ AHEAD_BEFORE_RE = re.compile(r"\b(?:by|until|till|before|from|next|this coming|d
 PAST_CUE_RE = re.compile(r"\b(?:said|told|was|were|had|did|\w+ed)\b", re.I)
 PREPOSITION_BEFORE_RE = re.compile(r"\b(?:by|until|till|in|on|from|before|after|during|through|around|early|late|"
                                    r"mid-|end of|next)\s?$", re.I)
+FISCAL_END_RE = re.compile(r"\bfiscal year (?:that )?(?:ends|ended|ending|closes)(?: on| in)? (?:the end of )?"
+                           r"([A-Z][a-z]+)\b")
 FISCAL_ALONE_RE = re.compile(r"^(?:[Ff]iscal(?: year)?|FY) ?((?:19|20)\d\d|\d{2})$")
 # "2020-21", "2019/20": a split year, a fiscal year where the country counts them so.
 SPLIT_YEAR_RE = re.compile(r"^((?:19|20)\d\d)[-/–](\d{2})$")
@@ -215,7 +217,7 @@ def _fiscal_year(span_text: str, text: str, lexicon) -> str | None:
     split = SPLIT_YEAR_RE.match(span_text)
     if m is None and split is None:
         return None
-    rule = lexicon.fiscal_year_in_context(text)
+    rule = _stated_fiscal_year(text) or lexicon.fiscal_year_in_context(text)
     if not rule:
         return None
     if split is not None:  # "2020-21" in an Indian article: 2020-04/2021-03
@@ -228,6 +230,16 @@ def _fiscal_year(span_text: str, text: str, lexicon) -> str | None:
     start_year = year if rule["named_by"] == "start" or first == 1 else year - 1
     end_year, end_month = (start_year, 12) if first == 1 else (start_year + 1, first - 1)
     return f"{start_year:04d}-{first:02d}/{end_year:04d}-{end_month:02d}"
+
+
+def _stated_fiscal_year(text: str) -> dict | None:
+    """The fiscal calendar an article states: "its fiscal year ends January 31" -> years from
+    February, named by the year they end in."""
+    m = FISCAL_END_RE.search(text)
+    if m is None:
+        return None
+    month = MONTHS.get(m.group(1)[:3].lower())
+    return {"first_month": month % 12 + 1, "named_by": "end"} if month else None
 
 
 def _year_by_tense(text: str, ent: Span, published: str | None, value: str) -> str:
