@@ -14,6 +14,13 @@ def _spans(text: str, published: str | None = "2024-03-05") -> set[tuple[str, st
     return {(e.label, e.text) for e in extract(text, published=published)}
 
 
+def _assert_spans(text: str, expected: set, absent: set) -> None:
+    """Every expected (label, text) pair is found and no absent one is."""
+    found = _spans(text)
+    assert expected <= found, (expected - found, found)
+    assert not absent & found, absent & found
+
+
 def _values(text: str, published: str = "2024-03-05") -> dict[str, object]:
     return {e.text: e.value for e in extract(text, published=published) if e.label == "DATE"}
 
@@ -43,9 +50,7 @@ def _values(text: str, published: str = "2024-03-05") -> dict[str, object]:
      {("PLACE", "Phoenix")}),
 ])
 def test_span_families(text, expected, absent):
-    found = _spans(text)
-    assert expected <= found, found
-    assert not (absent & found), found
+    _assert_spans(text, expected, absent)
 
 
 def test_date_families_and_values():
@@ -103,9 +108,7 @@ def test_html_entities_are_visible_text_with_offsets_into_the_page():
     ("Workers in Heidelberg and Pittsburgh protested.", {("PLACE", "Heidelberg"), ("PLACE", "Pittsburgh")}, set()),
 ])
 def test_unknown_organizations_and_minor_places_from_context(text, expected, absent):
-    found = _spans(text)
-    assert expected <= found, found
-    assert not (absent & found), found
+    _assert_spans(text, expected, absent)
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -141,9 +144,7 @@ def test_currency_codes_and_local_symbols_before_amounts():
     ("Tea has changed our lives, said a grower whose tea sells online.", set(), {("ORG", "Tea")}),
 ])
 def test_world_division_names_place_cues_and_common_words(text, expected, absent):
-    found = _spans(text)
-    assert expected <= found, found
-    assert not (absent & found), found
+    _assert_spans(text, expected, absent)
 
 
 def test_calls_to_action_and_share_buttons_are_page_furniture():
@@ -182,9 +183,7 @@ def test_calls_to_action_and_share_buttons_are_page_furniture():
      {("PLACE", "Dar es Salaam port")}, {("ORG", "GAAP")}),
 ])
 def test_world_towns_in_place_contexts(text, expected, absent):
-    found = _spans(text)
-    assert expected <= found, found
-    assert not (absent & found), found
+    _assert_spans(text, expected, absent)
 
 
 # --- families drawn from the t batch (invented sentences) -------------------------------------
@@ -216,9 +215,7 @@ def test_world_towns_in_place_contexts(text, expected, absent):
      set(), {("PLACE", "Thai"), ("PLACE", "Finance")}),
 ])
 def test_organization_families_from_the_t_batch(text, expected, absent):
-    got = _spans(text)
-    assert expected <= got, expected - got
-    assert not absent & got, absent & got
+    _assert_spans(text, expected, absent)
 
 
 def test_shared_currency_symbols_follow_the_country_the_article_names():
@@ -294,9 +291,7 @@ def test_weekdays_the_clause_puts_ahead():
      {("PLACE", "Rhine"), ("PLACE", "Elbe"), ("PLACE", "Kyushu"), ("PLACE", "River Wharfe")}, set()),
 ])
 def test_organization_and_place_families_from_the_r_batch(text, expected, absent):
-    got = _spans(text)
-    assert expected <= got, expected - got
-    assert not absent & got, absent & got
+    _assert_spans(text, expected, absent)
 
 
 def test_fiscal_years_follow_the_country_the_article_names():
@@ -362,9 +357,7 @@ def test_publication_date_after_a_cue_on_one_line_pages(page, published):
     ("Exports of new energy vehicles (NEVs) rose, and China's NEV industry grew.", set(), {("ORG", "NEV")}),
 ])
 def test_organization_families_from_the_q_batch(text, expected, absent):
-    got = _spans(text)
-    assert expected <= got, expected - got
-    assert not absent & got, absent & got
+    _assert_spans(text, expected, absent)
 
 
 def test_pence_and_cents_are_money_where_the_article_uses_the_currency():
@@ -417,9 +410,7 @@ def test_related_story_lists_after_the_article_are_furniture():
      {("ORG", "GridNova")}, {("ORG", "Company"), ("ORG", "Attal"), ("ORG", "Kospi")}),
 ])
 def test_organization_families_from_the_p_batch(text, expected, absent):
-    got = _spans(text)
-    assert expected <= got, expected - got
-    assert not absent & got, absent & got
+    _assert_spans(text, expected, absent)
 
 
 # --- families drawn from the o batch (invented sentences) -------------------------------------
@@ -437,9 +428,7 @@ def test_organization_families_from_the_p_batch(text, expected, absent):
     ("Brandt works winters at Heartland Co-op near Ames.", {("ORG", "Heartland Co-op")}, set()),
 ])
 def test_organization_and_place_families_from_the_o_batch(text, expected, absent):
-    got = _spans(text)
-    assert expected <= got, expected - got
-    assert not absent & got, absent & got
+    _assert_spans(text, expected, absent)
 
 
 def test_date_values_from_the_o_batch():
@@ -500,9 +489,7 @@ def test_photo_credit_lines_are_content_not_breadcrumbs_or_footers():
      {("PLACE", "Zhanggong district")}, {("PLACE", "China")}),
 ])
 def test_organization_and_place_families_from_the_n_batch(text, expected, absent):
-    got = _spans(text)
-    assert expected <= got, expected - got
-    assert not absent & got, absent & got
+    _assert_spans(text, expected, absent)
 
 
 def test_fiscal_year_the_article_states_and_dates_on_lines_of_their_own():

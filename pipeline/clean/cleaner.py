@@ -492,12 +492,7 @@ def _header_texts(raw: str, blocks: list[Block]) -> list[str]:
         if block.kind == BODY:
             break
         text = raw[block.start:block.end]
-        if len(text) > HEADER_DATELINE_CHARS:
-            continue
-        rest = text
-        for pattern in (*DATE_PATTERNS, NUMERIC_DATE_RE):
-            rest = pattern.sub(" ", rest)
-        if rest != text and len(DATELINE_NOISE_RE.sub(" ", rest).split()) <= DATELINE_MAX_OTHER_WORDS:
+        if _is_date_line(text, DATELINE_MAX_OTHER_WORDS):
             out.append(text)
     return out
 
@@ -542,14 +537,15 @@ def find_published_after_cue(raw: str) -> str | None:
     return None
 
 
-def _is_date_line(text: str) -> bool:
-    """A short line that is a full date (and a time, a zone, "Updated ...") and little else."""
+def _is_date_line(text: str, max_other_words: int = DATELINE_MAX_OTHER_WORDS + 1) -> bool:
+    """A short line that is a full date (and a time, a zone, "Updated ...") and at most
+    `max_other_words` other words."""
     if len(text) > HEADER_DATELINE_CHARS:
         return False
     rest = text
     for pattern in (*DATE_PATTERNS, NUMERIC_DATE_RE):
         rest = pattern.sub(" ", rest)
-    return rest != text and len(DATELINE_NOISE_RE.sub(" ", rest).split()) <= DATELINE_MAX_OTHER_WORDS + 1
+    return rest != text and len(DATELINE_NOISE_RE.sub(" ", rest).split()) <= max_other_words
 
 
 def _numeric_date(m: re.Match, raw: str) -> str | None:

@@ -94,13 +94,6 @@ CAMEL_CASE_RE = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z0-9]+)+")
 
 # Endings of nationality adjectives ("Canadian", "Chinese", "Thai" is caught by the model's NORP alone).
 DEMONYM_RE = re.compile(r"(?:an|ese|ish|ic|i)$")
-# Irish and British county names put the designator first: "Co Meath", "County Kerry".
-COUNTY_PREFIXES = frozenset({"Co", "Co.", "County"})
-# Words of a person's title before "of": "Chief Executive Officer of X" names X, not a body called so.
-TITLE_WORDS = frozenset({"Chief", "Executive", "Officer", "Financial", "Operating", "Technology", "Medical",
-                         "Managing", "Vice", "Deputy", "Senior", "General", "Head", "Founder", "Co-founder",
-                         "Partner", "Chair", "Chairman", "Chairwoman", "President", "Director", "Secretary",
-                         "Minister", "Governor", "Commissioner", "Manager", "Counsel", "Scientific", "Commercial"})
 # A lone last name of a person named earlier is the person when it speaks ("Phoenix said").
 SPEECH_VERBS = frozenset({"said", "says", "told", "added", "explained", "noted", "wrote", "asked", "argued",
                           "stressed", "warned", "recalled", "insisted", "agreed"})
@@ -251,6 +244,12 @@ class NameShapes:
     person_titles: frozenset[str] = frozenset()
     place_prefixes: frozenset[str] = frozenset()
     company_tails: frozenset[str] = frozenset()
+    county_prefixes: frozenset[str] = frozenset()
+    title_words: frozenset[str] = frozenset()
+    corporate_heads: frozenset[str] = frozenset()
+    generic_bodies: frozenset[str] = frozenset()
+    index_words: frozenset[str] = frozenset()
+    portfolio_titles: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=4)
@@ -279,6 +278,12 @@ def load_shapes(path: Path) -> NameShapes:
         person_titles=frozenset(data.get("person_titles", [])),
         place_prefixes=frozenset(data.get("place_prefixes", [])),
         company_tails=frozenset(data.get("company_tails", [])),
+        county_prefixes=frozenset(data.get("county_prefixes", [])),
+        title_words=frozenset(data.get("title_words", [])),
+        corporate_heads=frozenset(data.get("corporate_heads", [])),
+        generic_bodies=frozenset(data.get("generic_bodies", [])),
+        index_words=frozenset(data.get("index_words", [])),
+        portfolio_titles=frozenset(data.get("portfolio_titles", [])),
     )
 
 
@@ -554,7 +559,7 @@ def split_run(doc: Doc, start: int, end: int, shapes: NameShapes, gaz: Gazetteer
     if gaz.org(doc[start:end].text):
         return [(start, end)]
     for k in range(start + 1, min(end - 1, start + 6)):  # "Chief Executive Officer of Calloway Diagnostics"
-        if doc[k].text in ("of", "for") and all(doc[i].text in TITLE_WORDS or doc[i].text in shapes.person_titles
+        if doc[k].text in ("of", "for") and all(doc[i].text in shapes.title_words or doc[i].text in shapes.person_titles
                                                for i in range(start, k)):
             return split_run(doc, k + 1, end, shapes, gaz)
     for k in range(start + 1, min(end, start + 3)):  # "US Federal Reserve": a country, then a known body
@@ -738,7 +743,7 @@ def _classify(doc, start, end, run_end, after, shapes: NameShapes, gaz: Gazettee
     if (_after_credit_cue(doc, start, shapes) and doc[start].text.title() not in shapes.surnames
             and not set(range(start, end)) & _person_tokens(doc)) or _after_org_cue(doc, start, end, shapes, gaz):
         return [Span(doc, a, b, label="ORG") for a, b in _and_parts(doc, start, end)]  # "makers Resonac and JSR"
-    if end - start == 2 and doc[start].text in COUNTY_PREFIXES and (gaz.place_candidates(doc[start + 1].text)
+    if end - start == 2 and doc[start].text in shapes.county_prefixes and (gaz.place_candidates(doc[start + 1].text)
                                                               or gaz.place_candidates(text)):
         return [Span(doc, start, end, label="PLACE")]  # "Co Meath", "County Kerry"
     if _has_head(doc, start, end, shapes) and doc[end - 1].text not in shapes.not_org_heads:

@@ -214,7 +214,7 @@ class EntityResolver(NameDataUser):
         shapes, gaz = self.shapes, self.gazetteer
         if shapes is None or gaz is None:
             return []
-        tails = shapes.company_tails | shapes.legal_suffixes | CORPORATE_HEADS
+        tails = shapes.company_tails | shapes.legal_suffixes | shapes.corporate_heads
         out: list[str] = []
         for span in spans:
             if span.label_ != "ORG" or len(span) < 2 or in_headline(doc, span.start):
@@ -287,9 +287,9 @@ class EntityResolver(NameDataUser):
                 end < len(doc) and doc[end].lower_ in SPEECH_VERBS
                 or not (gaz is not None and (gaz.org(text) or gaz.place_candidates(text)))):
             return None  # "Lincoln said", "Attal scraps diesel tax hike", after "Gabriel Attal": the person
-        if end - start == 1 and text in GENERIC_BODIES:
+        if shapes is not None and end - start == 1 and text in shapes.generic_bodies:
             return None  # the "Company" a press release defines, "the Government": common nouns
-        if end < len(doc) and doc[end].lower_ in INDEX_WORDS and label == "ORG":
+        if shapes is not None and end < len(doc) and doc[end].lower_ in shapes.index_words and label == "ORG":
             return None  # "the Kospi index", "the Sensex benchmark": an index, not a body
         if gaz is not None:
             if label == "ORG" and gaz.place_candidates(text) and not gaz.org(text):
@@ -302,7 +302,7 @@ class EntityResolver(NameDataUser):
                 # "Eskom's chief executive" outvote "bills to Eskom". A name said to be somewhere
                 # ("residents of Flagstaff", "the port of Hakata") and never to act is a place at
                 # every mention; with no cue either way, a name mentioned twice keeps the ORG label.
-                if end < len(doc) and doc[end].text in PORTFOLIO_TITLES:
+                if end < len(doc) and doc[end].text in shapes.portfolio_titles:
                     return None  # "Finance Minister Enoch Godongwana": a portfolio
                 org_votes, place_votes = name_votes(doc, text, shapes, gaz)
                 if place_votes == 0 and _placed_elsewhere(doc, text, gaz, label):
@@ -317,20 +317,11 @@ class EntityResolver(NameDataUser):
 
 
 # "Food Security and Nutrition Analysis Unit (FSNAU)": a name and its initials.
-DEFINED_ACRONYM_RE = re.compile(r"(?P<name>(?!The\s)(?:[A-Z][\w'’-]+\s(?:(?:of|for|and|the|de|des|du|la|le|et|ng|di|del)\s)?){1,7}"
-                                r"[A-Z][\w'’-]+)\s\((?P<acronym>[A-Z]{2,7}s?|[A-Z][a-z]{2,5})\)")  # "(Aemo)" too
 ACRONYM_PARTICLES = frozenset({"of", "for", "and", "the", "de", "des", "du", "la", "le", "et", "ng", "di", "del"})
+DEFINED_ACRONYM_RE = re.compile(rf"(?P<name>(?!The\s)(?:[A-Z][\w'’-]+\s(?:(?:{'|'.join(sorted(ACRONYM_PARTICLES))})\s)?){{1,7}}"
+                                r"[A-Z][\w'’-]+)\s\((?P<acronym>[A-Z]{2,7}s?|[A-Z][a-z]{2,5})\)")  # "(Aemo)" too
 # Exchange tickers as Reuters writes them: "SHEL.L", "TTEF.PA", "NEXT.O".
 TICKER_RE = re.compile(r"[A-Z0-9]{1,6}\.[A-Z]{1,2}")
-# Capitalized common nouns that name no particular body on their own ("the Company", "the Group").
-GENERIC_BODIES = frozenset({"Company", "Group", "Government", "Customs", "Corporation", "Partnership"})
-# Words after a name that make it a market index ("South Korea's Kospi index").
-INDEX_WORDS = frozenset({"index", "indices", "indexes", "benchmark", "gauge"})
-# Heads a company's short name drops: "Tata Group" is later "Tata" (besides names.yml's company tails).
-CORPORATE_HEADS = frozenset({"Group", "Holdings", "Holding", "Corporation", "Company", "Co", "Corp", "Inc",
-                             "Technologies", "Technology", "Industries", "Enterprises"})
-# Titles after a capitalized word that make it a portfolio ("Finance Minister"), not a name.
-PORTFOLIO_TITLES = frozenset({"Minister", "Secretary", "Commissioner", "Ministry"})
 # Where a name is said to be somewhere, at any of its mentions ("in" only for the model's places:
 # "a stake in X" is a company).
 PLACED_BEFORE_RE = re.compile(r"\b(?i:near|outside|around|across|throughout|residents of|port of|city of|town of|"

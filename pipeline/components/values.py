@@ -114,6 +114,8 @@ DEICTIC_RE = re.compile(r"^(?:next|following) (?:year|month)$", re.I)
 SINCE_BEFORE_RE = re.compile(r"\b(?:since|last|earlier|ago)\b[^,]{0,12}$", re.I)
 YEAR_IN_TEXT_RE = re.compile(r"\d{4}|\byear\b", re.I)
 MONTH_VALUE_RE = re.compile(r"\d{4}-\d{2}(?:-\d{2})?")
+SENTENCE_MARKS = (". ", "; ", "? ", "! ", "\n")
+WEEKDAY_CLAUSE_MARKS = (*SENTENCE_MARKS, ", as ", " while ")
 PASSIVE_RE = re.compile(r"\b(?:be|been) \w+ed\b", re.I)
 PAST_YEARS_RE = re.compile(r"^(?:past|last) (\w+) years$", re.I)
 FIRST_MONTHS_RE = re.compile(r"^first (\w+) months$", re.I)
@@ -197,12 +199,7 @@ def _weekday_ahead(text: str, ent: Span, published: str | None) -> str | None:
     start = ent.start_char
     if text.startswith(("'s", "’s"), ent.end_char):
         return None  # "Tuesday's closing price": a day that has been
-    clause_start = max(text.rfind(mark, 0, start) for mark in (". ", "; ", "? ", "! ", "\n", ", as ", " while "))
-    clause = PASSIVE_RE.sub(" ", text[max(clause_start, start - 160, 0):start])  # "will be implemented"
-    past = max((m.end() for m in PAST_CUE_RE.finditer(clause)), default=-1)
-    future = max((m.end() for m in FUTURE_CUE_RE.finditer(clause)), default=-1)
-    ahead = AHEAD_BEFORE_RE.search(clause[-24:])
-    if not (ahead and past < max(0, len(clause) - 24) or future > past):
+    if not _speaks_ahead(_clause_before(text, start, WEEKDAY_CLAUSE_MARKS)):
         return None
     pub = dt.date.fromisoformat(published[:10])
     target = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"].index(m.group(1))
@@ -248,19 +245,29 @@ def _year_by_tense(text: str, ent: Span, published: str | None, value: str) -> s
     since December" (in September) last December."""
     if not published or YEAR_IN_TEXT_RE.search(ent.text) or not MONTH_VALUE_RE.fullmatch(value):
         return value
-    start = ent.start_char
-    clause_start = max(text.rfind(mark, 0, start) for mark in (". ", "; ", "? ", "! ", "\n"))
-    clause = PASSIVE_RE.sub(" ", text[max(clause_start, start - 160, 0):start])
-    past = max((m.end() for m in PAST_CUE_RE.finditer(clause)), default=-1)
-    future = max((m.end() for m in FUTURE_CUE_RE.finditer(clause)), default=-1)
-    ahead = AHEAD_BEFORE_RE.search(clause[-24:]) and not SINCE_BEFORE_RE.search(clause[-24:])
+    clause = _clause_before(text, ent.start_char, SENTENCE_MARKS)
     year = int(value[:4])
-    if value < published[:len(value)] and PREPOSITION_BEFORE_RE.search(clause[-16:]) and (
-            ahead and past < max(0, len(clause) - 24) or future > past):
+    if value < published[:len(value)] and PREPOSITION_BEFORE_RE.search(clause[-16:]) and _speaks_ahead(
+            clause, near=not SINCE_BEFORE_RE.search(clause[-24:])):
         return f"{year + 1:04d}{value[4:]}"  # not "will release October retail data": a month that has been
     if value > published[:len(value)] and SINCE_BEFORE_RE.search(clause[-24:]):
         return f"{year - 1:04d}{value[4:]}"
     return value
+
+
+def _clause_before(text: str, start: int, marks: tuple[str, ...]) -> str:
+    """The clause before a date (at most 160 characters), passives taken out ("will be implemented")."""
+    clause_start = max(text.rfind(mark, 0, start) for mark in marks)
+    return PASSIVE_RE.sub(" ", text[max(clause_start, start - 160, 0):start])
+
+
+def _speaks_ahead(clause: str, near: bool = True) -> bool:
+    """Whether the clause puts the date after it ahead: "by" / "until" just before it with no past
+    verb that close, or a future cue ("will", "is due") after the clause's last past verb."""
+    past = max((m.end() for m in PAST_CUE_RE.finditer(clause)), default=-1)
+    future = max((m.end() for m in FUTURE_CUE_RE.finditer(clause)), default=-1)
+    ahead = near and AHEAD_BEFORE_RE.search(clause[-24:])
+    return bool(ahead and past < max(0, len(clause) - 24) or future > past)
 
 
 def _relative_unit(which: str, unit: str, pub: dt.date) -> str:
